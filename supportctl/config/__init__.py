@@ -1,0 +1,165 @@
+"""Load, validate and resolve the one YAML config.
+
+Library entry points: ``find_config``, ``validate_file``, ``load_config``,
+``load_schema``, ``starter_config``, ``masked_plain``. Nothing here imports YAML, pytz
+or holidays at module level: ``supportctl --help`` must stay cheap.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from functools import cache
+from importlib import resources
+from pathlib import Path
+from typing import Any
+
+from supportctl.config.problems import ERROR, WARNING, Problem, format_path
+from supportctl.errors import ConfigError, SecretError
+
+__all__ = [
+    "ValidationReport",
+    "find_config",
+    "load_config",
+    "load_schema",
+    "masked_plain",
+    "starter_config",
+    "validate_file",
+]
+
+
+@dataclass(frozen=True)
+class ValidationReport:
+    """The outcome of ``validate_file``: every problem, sorted by position."""
+
+    file: str
+    problems: tuple[Problem, ...]
+    variables: frozenset[str] = field(default_factory=frozenset)
+
+    @property
+    def errors(self) -> tuple[Problem, ...]:
+        return tuple(p for p in self.problems if p.severity == ERROR)
+
+    @property
+    def warnings(self) -> tuple[Problem, ...]:
+        return tuple(p for p in self.problems if p.severity == WARNING)
+
+    def failed(self, *, strict: bool = False) -> bool:
+        return bool(self.errors or (strict and self.warnings))
+
+
+@cache
+def load_schema() -> dict[str, Any]:
+    """The JSON Schema of the config (``config/schema.json``, shipped in the package)."""
+    text = resources.files("supportctl.config").joinpath("schema.json").read_text("utf-8")
+    return json.loads(text)
+
+
+def starter_config() -> str:
+    """A complete, commented config to start from (the bundled example)."""
+    return resources.files("supportctl.config").joinpath("example.yaml").read_text("utf-8")
+
+
+def find_config(
+    explicit: str | None, environ: Mapping[str, str] = os.environ, cwd: Path | None = None
+) -> Path:
+    """The config file to use: ``-c``, then ``$SUPPORTCTL_CONFIG``, then
+    ``./supportctl.yaml``, then the user config dir. Raises ``ConfigError`` naming what
+    was tried."""
+    from supportctl.paths import config_candidates
+
+    candidates = config_candidates(explicit, environ, cwd)
+    for path, _origin in candidates:
+        if path.is_file():
+            return path
+    if len(candidates) == 1:
+        path, origin = candidates[0]
+        kind = "is not a file" if path.exists() else "does not exist"
+        raise ConfigError(f"config file {path} (from {origin}) {kind}")
+    tried = ", ".join(str(path) for path, _ in candidates)
+    raise ConfigError(
+        f"no config file found (tried {tried})",
+        hint="pass -c FILE, set $SUPPORTCTL_CONFIG, or run 'supportctl config init'",
+    )
+
+
+def validate_file(path: Path) -> ValidationReport:
+    """Check ``path`` offline: syntax, schema and meaning, every problem at once.
+
+    Secrets are not resolved: ``${VAR}`` references are checked for form only, and
+    ``password_command`` / ``password_file`` are not run or read.
+    """
+    return _inspect(path)[1]
+
+
+def _inspect(path: Path) -> tuple[Any, ValidationReport]:
+    """Read and check ``path``; the document comes back with YAML's coercions undone."""
+    from supportctl.config.schemacheck import SchemaChecker
+    from supportctl.config.secrets import malformed_references, referenced_variables
+    from supportctl.config.semantics import check_meaning
+    from supportctl.config.source import read_document
+
+    try:
+        document = read_document(path)
+    except FileNotFoundError as exc:
+        raise ConfigError(f"config file {path} does not exist") from exc
+    except IsADirectoryError as exc:
+        raise ConfigError(f"config file {path} is a directory") from exc
+    except OSError as exc:
+        raise ConfigError(f"cannot read config file {path}: {exc.strerror}") from exc
+    problems = list(document.problems)
+    variables: frozenset[str] = frozenset()
+    if document.data is not None:
+        checker = SchemaChecker(load_schema(), document.plain_text)
+        document.data = checker.check(document.data)
+        for error_path, message, at_key in checker.errors:
+            problems.append(document.problem(error_path, message, key=at_key))
+        for error_path, message in malformed_references(document.data):
+            problems.append(document.problem(error_path, message))
+        # A value the schema already rejected needs no second complaint about its meaning.
+        rejected = {error_path for error_path, _message, _at_key in checker.errors}
+        problems += [
+            problem
+            for problem in check_meaning(document, schema_valid=not checker.errors)
+            if problem.path not in {format_path(path) for path in rejected}
+        ]
+        variables = frozenset(referenced_variables(document.data))
+    return document, ValidationReport(str(path), tuple(sorted(set(problems))), variables)
+
+
+def load_config(path: Path, environ: Mapping[str, str] = os.environ) -> Any:
+    """Validate, interpolate ``${VAR}`` references and build a frozen ``Config``.
+
+    Raises ``ConfigError`` for the first error (with how many more there are), or
+    ``SecretError`` for a variable that is not set.
+    """
+    from supportctl.config.build import build_config
+    from supportctl.config.secrets import interpolate
+
+    document, report = _inspect(path)
+    if report.errors:
+        first = report.errors[0]
+        more = len(report.errors) - 1
+        raise ConfigError(
+            f"{first.path}: {first.message}",
+            where=f"{first.file}:{first.line}:{first.column}",
+            hint=(f"{more} more error(s); " if more else "")
+            + f"run 'supportctl config validate {path}'",
+        )
+    try:
+        data = interpolate(document.data, environ)
+    except SecretError as exc:
+        error_path = getattr(exc, "path", ())
+        line, column = document.mark(error_path)
+        exc.where = f"{path}:{line}:{column}: {format_path(error_path)}"
+        raise
+    return build_config(data, path, environ)
+
+
+def masked_plain(config: Any) -> dict[str, Any]:
+    """The resolved config as plain data for display, every secret masked."""
+    from supportctl.config.display import config_to_plain
+
+    return config_to_plain(config)

@@ -1,0 +1,178 @@
+"""Every command's output goes through here: table, json, jsonl, csv, yaml.
+
+Commands hand over a ``Table`` (columns plus rows, rows may be a generator so that
+jsonl and csv stream) or a ``Document`` (nested data such as a resolved config).
+Instants are aware datetimes in UTC; tables show them in the viewer's zone, machine
+formats as ISO 8601 with offset.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import date, datetime, timedelta
+from typing import Any, TextIO
+
+from supportctl.errors import UsageError
+
+MACHINE_FORMATS = ("json", "jsonl", "csv", "yaml")
+FORMATS = ("table", *MACHINE_FORMATS)
+
+
+@dataclass(frozen=True)
+class Table:
+    """Rows of records; ``columns`` fixes their order (and is the JSON key of each)."""
+
+    columns: Sequence[str]
+    rows: Iterable[Mapping[str, Any]]
+    headers: Mapping[str, str] = field(default_factory=dict)  # column → table heading
+    # In table format, one line per row from this template instead of a grid
+    # (``{file}:{line}:{column}: ...`` is what editors and CI logs parse).
+    line_template: str | None = None
+
+
+@dataclass(frozen=True)
+class Document:
+    """Nested data rendered whole (``table`` shows it as YAML)."""
+
+    data: Any
+
+
+@dataclass(frozen=True)
+class Text:
+    """Pre-rendered text (a publish page, an iCalendar file), written as is."""
+
+    text: str
+
+
+def render(output: Table | Document | Text, fmt: str, stream: TextIO, *, tz: str = "UTC") -> None:
+    """Write ``output`` to ``stream`` in ``fmt``."""
+    if isinstance(output, Text):
+        stream.write(output.text if output.text.endswith("\n") else output.text + "\n")
+    elif isinstance(output, Document):
+        _render_document(output.data, fmt, stream)
+    elif fmt == "table" and output.line_template:
+        for row in output.rows:
+            stream.write(output.line_template.format_map(row) + "\n")
+    elif fmt == "table":
+        _render_table(output, stream, tz)
+    elif fmt == "json":
+        rows = [_machine_row(row, output.columns) for row in output.rows]
+        stream.write(json.dumps(rows, ensure_ascii=False, indent=2) + "\n")
+    elif fmt == "jsonl":
+        for row in output.rows:
+            stream.write(json.dumps(_machine_row(row, output.columns), ensure_ascii=False) + "\n")
+    elif fmt == "csv":
+        _render_csv(output, stream)
+    elif fmt == "yaml":
+        _dump_yaml([_machine_row(row, output.columns) for row in output.rows], stream)
+    else:
+        raise UsageError(
+            f"this command cannot write --format {fmt}", hint=f"use one of {', '.join(FORMATS)}"
+        )
+
+
+def _render_document(data: Any, fmt: str, stream: TextIO) -> None:
+    plain = _machine_value(data)
+    if fmt == "json":
+        stream.write(json.dumps(plain, ensure_ascii=False, indent=2) + "\n")
+    elif fmt == "jsonl":
+        stream.write(json.dumps(plain, ensure_ascii=False) + "\n")
+    elif fmt in ("yaml", "table"):
+        _dump_yaml(plain, stream)
+    else:
+        raise UsageError(
+            f"this command cannot write --format {fmt}", hint="use table, json, jsonl or yaml"
+        )
+
+
+def _dump_yaml(data: Any, stream: TextIO) -> None:
+    import yaml
+
+    dumper = getattr(yaml, "CSafeDumper", yaml.SafeDumper)
+    yaml.dump(data, stream, Dumper=dumper, allow_unicode=True, sort_keys=False, width=100)
+
+
+def _render_table(table: Table, stream: TextIO, tz: str) -> None:
+    from tabulate import tabulate
+
+    zone = _zone(tz)
+    rows = [[_table_value(row.get(column), zone) for column in table.columns] for row in table.rows]
+    headers = [table.headers.get(column, column) for column in table.columns]
+    if rows:
+        stream.write(
+            tabulate(rows, headers=headers, tablefmt="simple", disable_numparse=True) + "\n"
+        )
+
+
+def _render_csv(table: Table, stream: TextIO) -> None:
+    import csv
+
+    writer = csv.writer(stream, lineterminator="\n")
+    writer.writerow(table.columns)
+    for row in table.rows:
+        writer.writerow([_csv_value(row.get(column)) for column in table.columns])
+
+
+def _zone(tz: str) -> Any:
+    import pytz
+
+    return pytz.timezone(tz)
+
+
+def _table_value(value: Any, zone: Any) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, datetime):
+        local = zone.normalize(value.astimezone(zone))
+        return local.strftime("%Y-%m-%d %H:%M %Z")
+    if isinstance(value, timedelta):
+        return format_timedelta(value)
+    if isinstance(value, list | tuple | set | frozenset):
+        return ", ".join(str(item) for item in value)
+    if isinstance(value, bool):
+        return "yes" if value else "no"
+    return str(value)
+
+
+def _csv_value(value: Any) -> Any:
+    value = _machine_value(value)
+    if isinstance(value, list):
+        return " ".join(str(item) for item in value)
+    if isinstance(value, dict):
+        return json.dumps(value, ensure_ascii=False)
+    if value is None:
+        return ""
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    return value
+
+
+def _machine_row(row: Mapping[str, Any], columns: Sequence[str]) -> dict[str, Any]:
+    return {column: _machine_value(row.get(column)) for column in columns}
+
+
+def _machine_value(value: Any) -> Any:
+    if isinstance(value, datetime):
+        return value.isoformat()
+    if isinstance(value, date):
+        return value.isoformat()
+    if isinstance(value, timedelta):
+        return value.total_seconds()
+    if isinstance(value, Mapping):
+        return {str(key): _machine_value(item) for key, item in value.items()}
+    if isinstance(value, list | tuple | set | frozenset):
+        return [_machine_value(item) for item in value]
+    return value
+
+
+def format_timedelta(value: timedelta) -> str:
+    """``timedelta(hours=26, minutes=5)`` → ``1d 2h 5m`` (for people)."""
+    seconds = int(value.total_seconds())
+    sign = "-" if seconds < 0 else ""
+    minutes, _ = divmod(abs(seconds), 60)
+    hours, minutes = divmod(minutes, 60)
+    days, hours = divmod(hours, 24)
+    parts = [f"{v}{u}" for v, u in ((days, "d"), (hours, "h"), (minutes, "m")) if v]
+    return sign + (" ".join(parts) or "0m")
