@@ -18,6 +18,7 @@ from supportctl import __version__
 from supportctl.errors import ExitStatus, SupportctlError
 
 COMMANDS: dict[str, str] = {
+    "completion": "supportctl.cli.completion:completion",
     "config": "supportctl.cli.config:config",
     "db": "supportctl.cli.db:db",
 }

@@ -44,9 +44,8 @@ def validate(app: App, file: str | None, strict: bool) -> None:
     )
     summary = f"{path}: {len(report.errors)} error(s), {len(report.warnings)} warning(s)"
     if report.variables:
-        summary += (
-            f"; secrets not resolved (needs {', '.join(sorted(report.variables))} at run time)"
-        )
+        names = ", ".join(f"${{{name}}}" for name in sorted(report.variables))
+        summary += f"; secrets not resolved ({names} read at run time)"
     app.info(summary)
     if report.failed(strict=strict):
         click.get_current_context().exit(ExitStatus.USAGE)

@@ -129,11 +129,14 @@ def _inspect(path: Path) -> tuple[Any, ValidationReport]:
     return document, ValidationReport(str(path), tuple(sorted(set(problems))), variables)
 
 
-def load_config(path: Path, environ: Mapping[str, str] = os.environ) -> Any:
+def load_config(
+    path: Path, environ: Mapping[str, str] = os.environ, *, resolve_secrets: bool = True
+) -> Any:
     """Validate, interpolate ``${VAR}`` references and build a frozen ``Config``.
 
     Raises ``ConfigError`` for the first error (with how many more there are), or
-    ``SecretError`` for a variable that is not set.
+    ``SecretError`` for a variable that is not set. With ``resolve_secrets=False``
+    references stay as written (for tab completion, which needs names, not secrets).
     """
     from supportctl.config.build import build_config
     from supportctl.config.secrets import interpolate
@@ -148,6 +151,8 @@ def load_config(path: Path, environ: Mapping[str, str] = os.environ) -> Any:
             hint=(f"{more} more error(s); " if more else "")
             + f"run 'supportctl config validate {path}'",
         )
+    if not resolve_secrets:
+        return build_config(document.data, path, environ)
     try:
         data = interpolate(document.data, environ)
     except SecretError as exc:

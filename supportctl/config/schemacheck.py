@@ -3,10 +3,8 @@
 A full JSON Schema library costs more start-up than the rest of ``config validate``
 together, stops short of what we want to say (it cannot point at the key to fix or
 suggest the key that was meant), and cannot undo YAML 1.1's coercions. The schema
-sticks to these keywords: ``$ref`` (local), ``type``, ``properties``,
-``additionalProperties``, ``required``, ``enum``, ``const``, ``pattern``, ``minimum``,
-``maximum``, ``minLength``, ``items``, ``minItems``, ``uniqueItems``, ``anyOf``;
-``description``, ``default``, ``examples`` and ``title`` are annotations. The test suite
+sticks to the keywords in ``SUPPORTED_KEYWORDS``; ``description``, ``default``,
+``examples`` and ``title`` among them are annotations. The test suite
 checks that the schema is valid Draft 2020-12 and that ``jsonschema`` agrees with this
 checker on every fixture.
 """
@@ -22,30 +20,10 @@ from supportctl.config.problems import JsonPath
 
 SUPPORTED_KEYWORDS = frozenset(
     {
-        "$ref",
-        "type",
-        "properties",
-        "additionalProperties",
-        "required",
-        "enum",
-        "const",
-        "pattern",
-        "minimum",
-        "maximum",
-        "minLength",
-        "items",
-        "minItems",
-        "uniqueItems",
-        "anyOf",
-        "description",
-        "default",
-        "examples",
-        "title",
-        "$schema",
-        "$id",
-        "$defs",
-        "$comment",
-        "markdownDescription",
+        *("$ref", "type", "properties", "patternProperties", "additionalProperties"),
+        *("required", "enum", "const", "pattern", "minimum", "maximum", "minLength"),
+        *("items", "minItems", "uniqueItems", "anyOf"),
+        *("description", "default", "examples", "title", "$schema", "$id", "$defs", "$comment"),
     }
 )
 
@@ -134,10 +112,15 @@ class SchemaChecker:
             if name not in value:
                 self.errors.append((path, f"'{name}' is required", False))
         extra = schema.get("additionalProperties", True)
+        patterns = schema.get("patternProperties", {})
         for key in list(value):
             child = (*path, key)
+            matching = [p for p in patterns if self._pattern(p).search(key)]
             if key in properties:
                 value[key] = self._check(value[key], properties[key], child)
+            elif matching:
+                for pattern in matching:
+                    value[key] = self._check(value[key], patterns[pattern], child)
             elif extra is False:
                 self.errors.append((child, _unknown_key(key, properties), True))
             elif isinstance(extra, dict):
@@ -164,7 +147,8 @@ class SchemaChecker:
             hint = _suggest(str(value), [str(c) for c in schema["enum"]])
             self.errors.append((path, f"{value!r} is not one of: {choices}{hint}", False))
         if "const" in schema and value != schema["const"]:
-            self.errors.append((path, f"must be {schema['const']!r}, not {value!r}", False))
+            wanted = schema.get("title") or repr(schema["const"])
+            self.errors.append((path, f"must be {wanted}, not {value!r}", False))
         if isinstance(value, str):
             self._check_string(value, schema, path)
         elif isinstance(value, int | float) and not isinstance(value, bool):
@@ -173,17 +157,18 @@ class SchemaChecker:
             if "maximum" in schema and value > schema["maximum"]:
                 self.errors.append((path, f"must be at most {schema['maximum']}", False))
 
+    def _pattern(self, pattern: str) -> re.Pattern[str]:
+        if pattern not in self._patterns:
+            self._patterns[pattern] = re.compile(pattern)
+        return self._patterns[pattern]
+
     def _check_string(self, value: str, schema: dict[str, Any], path: JsonPath) -> None:
         if len(value) < schema.get("minLength", 0):
             self.errors.append((path, "must not be empty", False))
         pattern = schema.get("pattern")
-        if pattern is not None:
-            compiled = self._patterns.get(pattern) or self._patterns.setdefault(
-                pattern, re.compile(pattern)
-            )
-            if not compiled.search(value):
-                described = schema.get("title") or f"the pattern {pattern}"
-                self.errors.append((path, f"{value!r} is not {described}", False))
+        if pattern is not None and not self._pattern(pattern).search(value):
+            described = schema.get("title") or f"the pattern {pattern}"
+            self.errors.append((path, f"{value!r} is not {described}", False))
 
 
 def _describe(value: Any) -> str:

@@ -93,7 +93,7 @@ class _MeaningChecker:
         elif known:
             hint = f" (known: {', '.join(known)})"
         else:
-            hint = f" (no {what}s are defined)"
+            hint = f" (there is no {what} in the config)"
         yield self.error(path, f"unknown {what} '{name}'{hint}")
 
     def people(self, path: JsonPath, names: str | list[str]) -> Iterator[Problem]:

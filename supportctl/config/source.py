@@ -150,12 +150,21 @@ def _yaml_problem(exc: Any, text: str, file: str) -> Problem:
     mark = exc.problem_mark or exc.context_mark
     line, column = (mark.line + 1, mark.column + 1) if mark else (1, 1)
     problem = exc.problem or str(exc)
-    source_line = text.splitlines()[line - 1] if 0 < line <= len(text.splitlines()) else ""
+    lines = text.splitlines()
+    source_line = lines[line - 1] if 0 < line <= len(lines) else ""
     if source_line[column - 1 : column] == "\t" or "'\\t'" in problem:
-        message = "a tab character is used for indentation: YAML needs spaces"
-    else:
-        context = f"{exc.context}, " if exc.context else ""
-        message = f"YAML syntax error: {context}{problem}"
+        return Problem(
+            file,
+            line,
+            column,
+            "(root)",
+            ERROR,
+            "a tab character is used for indentation: YAML needs spaces",
+        )
+    message = f"YAML syntax error: {problem}"
+    context = exc.context_mark
+    if exc.context and context is not None and context is not mark:
+        message += f" ({exc.context} at line {context.line + 1}, column {context.column + 1})"
     return Problem(file, line, column, "(root)", ERROR, message)
 
 
