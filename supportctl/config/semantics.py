@@ -240,23 +240,19 @@ class _MeaningChecker:
             )
 
     def holiday_source(self, path: JsonPath, source: dict[str, Any]) -> Iterator[Problem]:
-        from holidays.registry import COUNTRIES
+        from supportctl.config.holiday_codes import country_codes, subdivisions
 
-        codes = {entry[1] for entry in COUNTRIES.values()}
         country = source["country"].upper()
-        if country not in codes:
-            yield from self.reference((*path, "country"), country, codes, "country code")
+        if country not in country_codes():
+            yield from self.reference((*path, "country"), country, country_codes(), "country code")
             return
         for index, override in enumerate(source.get("overrides", ())):
             yield from self.date_range((*path, "overrides", index), override)
         if "subdivision" in source:
-            import holidays
-
-            subdivisions = holidays.country_holidays(country).subdivisions
             yield from self.reference(
                 (*path, "subdivision"),
                 source["subdivision"],
-                subdivisions,
+                subdivisions(country),
                 f"{country} subdivision",
             )
 
