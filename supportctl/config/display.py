@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import dataclasses
-import re
 from datetime import date, datetime
 from typing import Any
 
@@ -12,17 +11,14 @@ from supportctl.timekit.spec import DAY_NAMES, Duration, HourRange
 
 # Model field → config key, where the two differ.
 _KEY_NAMES = {"start": "from", "end": "to", "from_address": "from"}
-_URL_PASSWORD = re.compile(r"(://[^:/@]+:)[^@]*(@)")
-
-
-def mask_url(url: str) -> str:
-    """``postgresql://u:secret@h/db`` → ``postgresql://u:********@h/db``."""
-    return _URL_PASSWORD.sub(rf"\g<1>{MASK}\g<2>", url)
 
 
 def config_to_plain(config: Any) -> dict[str, Any]:
+    from supportctl.store.url import mask_url
+
     plain = _plain(config)
-    plain["store"] = mask_url(plain["store"])
+    if not plain["store"].startswith("sqlite:"):
+        plain["store"] = mask_url(plain["store"])
     return plain
 
 

@@ -18,7 +18,7 @@ from supportctl.errors import SecretError
 # ``$${`` escapes a literal ``${``.
 _REFERENCE = re.compile(r"\$\$\{|\$\{([^}]*)\}")
 _VARIABLE = re.compile(r"^([A-Za-z_][A-Za-z0-9_]*)(?::-(.*))?$", re.DOTALL)
-MASK = "********"
+MASK = "***"  # the store masks URL passwords the same way
 SECRET_KEYS = frozenset({"password"})
 _COMMAND_TIMEOUT_SECONDS = 30
 

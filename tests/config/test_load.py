@@ -161,8 +161,8 @@ def test_config_show_masks_every_secret(run: Run, tmp_path: Path) -> None:
     result = run("-c", str(path), "--format", "json", "config", "show", env={"PW": "imapsecret"})
     assert result.exit_code == 0, result.stderr
     shown = json.loads(result.stdout)
-    assert shown["mailboxes"][0]["password"] == "********"
-    assert shown["store"] == "postgresql://app:********@127.0.0.1/test"
+    assert shown["mailboxes"][0]["password"] == "***"
+    assert shown["store"] == "postgresql://app:***@127.0.0.1/test"
     assert "imapsecret" not in result.stdout + result.stderr
     assert "dbsecret" not in result.stdout + result.stderr
 
