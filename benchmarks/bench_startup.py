@@ -14,7 +14,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from benchmarks.timing import median_walls, supportctl_command  # noqa: E402
+from benchmarks.timing import median_walls, supportctl_command
 
 REPO = Path(__file__).resolve().parent.parent
 TARGETS = {"--help": 1.3, "--version": 1.3, "config validate": 3.0}
