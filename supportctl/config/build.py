@@ -18,7 +18,7 @@ _MAILBOX_PATHS = ("maildir", "mbox", "ca_file", "password_file")
 
 
 def build_config(data: dict[str, Any], path: Path, environ: Mapping[str, str]) -> m.Config:
-    base = path.parent.resolve()
+    base = path.absolute().parent
     timezone = data.get("timezone", "UTC")
     language = data.get("language", "en")
     calendars = {
@@ -27,7 +27,7 @@ def build_config(data: dict[str, Any], path: Path, environ: Mapping[str, str]) -
     rules = data.get("rules") or {}
     reports = data.get("reports") or {}
     return m.Config(
-        path=str(path.resolve()),
+        path=str(path.absolute()),
         version=data["version"],
         timezone=timezone,
         store=_store_url(data.get("store"), base, environ),
