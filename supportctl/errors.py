@@ -69,3 +69,11 @@ class NotFoundError(SupportctlError):
     """A named thing (conversation, agent, mailbox, calendar) does not exist."""
 
     exit_status = ExitStatus.USAGE
+
+
+class MailboxError(SupportctlError):
+    """A mailbox cannot be reached, logged in to, or read."""
+
+
+class AuthenticationError(MailboxError):
+    """The server refused the mailbox's credentials."""
