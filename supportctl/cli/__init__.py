@@ -21,6 +21,7 @@ COMMANDS: dict[str, str] = {
     "completion": "supportctl.cli.completion:completion",
     "config": "supportctl.cli.config:config",
     "db": "supportctl.cli.db:db",
+    "sync": "supportctl.cli.sync:sync",
 }
 
 OUTPUT_FORMATS = ("table", "json", "jsonl", "csv", "yaml", "text", "markdown", "html", "ics")

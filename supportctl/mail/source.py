@@ -44,7 +44,9 @@ class MailSource(Protocol):
         trip, without selecting, so an unchanged folder costs the same at any size."""
         ...
 
-    def fetch_new(self, folder: str, after_uid: int, batch_size: int) -> Iterator[list[FetchedMessage]]:
+    def fetch_new(
+        self, folder: str, after_uid: int, batch_size: int
+    ) -> Iterator[list[FetchedMessage]]:
         """Messages with UID > ``after_uid``, ascending, in batches of ``batch_size``."""
         ...
 

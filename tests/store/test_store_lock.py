@@ -11,11 +11,11 @@ from multiprocessing.context import SpawnContext, SpawnProcess
 from pathlib import Path
 
 import pytest
-from store_helpers import hold_lock
 
 from supportctl.errors import ExitStatus, LockedError
 from supportctl.store import open_store
 from supportctl.store.database import Store
+from tests.store.store_helpers import hold_lock
 
 NAME = "mailbox:support"
 

@@ -6,12 +6,12 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
-from store_helpers import upgrade_when_all_ready
 
 from supportctl.errors import StoreError
 from supportctl.store import open_store
 from supportctl.store.database import Store
 from supportctl.store.migrations import Migration, discover_migrations
+from tests.store.store_helpers import upgrade_when_all_ready
 
 FIRST_UPGRADE = datetime(2026, 3, 19, 6, 30, tzinfo=UTC)
 LATER = datetime(2026, 4, 2, 12, 0, tzinfo=UTC)

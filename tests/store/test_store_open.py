@@ -7,11 +7,11 @@ import sys
 from pathlib import Path
 
 import pytest
-from store_helpers import PG_SECRET, PostgresServer
 
 from supportctl.errors import LockedError, StoreError
 from supportctl.store import open_store
 from supportctl.store.database import Store
+from tests.store.store_helpers import PG_SECRET, PostgresServer
 
 
 def test_open_creates_the_missing_directory_of_a_sqlite_file(tmp_path: Path) -> None:

@@ -1,4 +1,4 @@
-"""Store fixtures: every store test runs on SQLite and on PostgreSQL.
+"""Database fixtures for every suite: a test taking ``store_url`` runs on SQLite and PostgreSQL.
 
 PostgreSQL is the server on 127.0.0.1:5432 (database ``test``, trust auth, user
 ``postgres`` or the current user). Each test session works in a schema of its own,
@@ -18,10 +18,10 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 import pytest
-from store_helpers import PG_DATABASE, PG_HOST, PG_PORT, PostgresServer
 
 from supportctl.store import open_store
 from supportctl.store.database import Store
+from tests.store.store_helpers import PG_DATABASE, PG_HOST, PG_PORT, PostgresServer
 
 if TYPE_CHECKING:
     import psycopg

@@ -1,0 +1,1 @@
+"""Mail sources, parsing, threading and sync."""

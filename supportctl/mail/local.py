@@ -1,0 +1,150 @@
+"""Local mail sources: a Maildir tree and an mbox file (archives, the bundled demo).
+
+Read-only, like IMAP. UIDs are stable 63-bit hashes of the message's Maildir key (or,
+for mbox, of its content), so they do not ascend: sync asks a local
+source for the UIDs it does not hold yet instead of "everything after UID n".
+"""
+
+from __future__ import annotations
+
+import hashlib
+import mailbox as stdlib_mailbox
+import os
+from collections.abc import Iterator
+from datetime import UTC, datetime
+from pathlib import Path
+
+from supportctl.errors import MailboxError
+from supportctl.mail.parse import split_message
+from supportctl.mail.source import FetchedMessage, FolderStatus
+
+_INBOX_NAMES = ("INBOX", "inbox", "")
+
+
+def _stable_uid(key: str) -> int:
+    return int.from_bytes(hashlib.blake2b(key.encode(), digest_size=8).digest(), "big") >> 1
+
+
+class LocalSource:
+    """A Maildir root whose folders are Maildirs below it (``INBOX`` may be the root
+    itself), or one mbox file (its only folder is ``INBOX``)."""
+
+    uids_ascending = False
+
+    def __init__(
+        self, *, maildir: str | None = None, mbox: str | None = None, body_bytes: int | None = 2048
+    ):
+        self._maildir = Path(maildir) if maildir else None
+        self._mbox = Path(mbox) if mbox else None
+        self._body_bytes = body_bytes
+        self._cache: dict[str, dict[int, Path | int]] = {}
+
+    def _folder_path(self, folder: str) -> Path:
+        assert self._maildir is not None
+        candidate = self._maildir / folder
+        if (candidate / "cur").is_dir():
+            return candidate
+        if folder in _INBOX_NAMES and (self._maildir / "cur").is_dir():
+            return self._maildir
+        raise MailboxError(f"no Maildir folder {folder!r} under {self._maildir}")
+
+    def _index(self, folder: str) -> dict[int, Path | int]:
+        """UID → file (Maildir) or message key (mbox)."""
+        if folder not in self._cache:
+            self._cache[folder] = (
+                self._maildir_index(folder) if self._maildir else self._mbox_index(folder)
+            )
+        return self._cache[folder]
+
+    def _maildir_index(self, folder: str) -> dict[int, Path | int]:
+        root = self._folder_path(folder)
+        index: dict[int, Path | int] = {}
+        for sub in ("new", "cur"):
+            for entry in os.scandir(root / sub):
+                if entry.is_file() and not entry.name.startswith("."):
+                    index[_stable_uid(entry.name.split(":", 1)[0])] = Path(entry.path)
+        return index
+
+    def _mbox_index(self, folder: str) -> dict[int, Path | int]:
+        assert self._mbox is not None
+        if folder not in _INBOX_NAMES:
+            raise MailboxError(f"an mbox has only the folder INBOX, not {folder!r}")
+        if not self._mbox.is_file():
+            raise MailboxError(f"mbox file {self._mbox} does not exist")
+        box = stdlib_mailbox.mbox(str(self._mbox), create=False)
+        index: dict[int, Path | int] = {}
+        try:
+            for key in box.iterkeys():
+                # The content names the message, so edits elsewhere in the file do not
+                # renumber it; an exact copy gets the next free number.
+                digest = hashlib.blake2b(box.get_bytes(key), digest_size=16).hexdigest()
+                copy = 0
+                while (uid := _stable_uid(f"{digest}:{copy}")) in index:
+                    copy += 1
+                index[uid] = key
+        finally:
+            box.close()
+        return index
+
+    def folder_status(self, folder: str) -> FolderStatus:
+        index = self._index(folder)
+        origin = str((self._maildir / folder) if self._maildir else self._mbox)
+        return FolderStatus(
+            uidvalidity=_stable_uid(origin) & 0x7FFFFFFF, uidnext=0, messages=len(index)
+        )
+
+    def uids(self, folder: str) -> set[int]:
+        return set(self._index(folder))
+
+    def fetch_unknown(
+        self, folder: str, known: set[int], batch_size: int
+    ) -> Iterator[list[FetchedMessage]]:
+        """The messages whose UID is not in ``known``, oldest file first, in batches."""
+        index = self._index(folder)
+        wanted = sorted((uid for uid in index if uid not in known), key=lambda uid: str(index[uid]))
+        box = stdlib_mailbox.mbox(str(self._mbox), create=False) if self._mbox else None
+        try:
+            for start in range(0, len(wanted), batch_size):
+                yield [
+                    self._read(uid, index[uid], box) for uid in wanted[start : start + batch_size]
+                ]
+        finally:
+            if box is not None:
+                box.close()
+
+    def _read(self, uid: int, where: Path | int, box: stdlib_mailbox.mbox | None) -> FetchedMessage:
+        if isinstance(where, Path):
+            raw = where.read_bytes()
+            received = datetime.fromtimestamp(where.stat().st_mtime, UTC)
+            flags = _maildir_flags(where.name)
+        else:
+            assert box is not None
+            raw = box.get_bytes(where)
+            received = None
+            flags = ()
+        header, body = split_message(raw)
+        if self._body_bytes is not None and body is not None:
+            body = body[: self._body_bytes]
+        return FetchedMessage(
+            uid=uid, header=header, body=body, internaldate=received, size=len(raw), flags=flags
+        )
+
+    def flag_changes(self, folder: str, since_modseq: int) -> dict[int, tuple[str, ...]]:
+        return {}
+
+    def close(self) -> None:
+        self._cache.clear()
+
+
+_MAILDIR_FLAGS = {
+    "S": "\\Seen",
+    "R": "\\Answered",
+    "F": "\\Flagged",
+    "T": "\\Deleted",
+    "D": "\\Draft",
+}
+
+
+def _maildir_flags(name: str) -> tuple[str, ...]:
+    _, _, info = name.partition(":2,")
+    return tuple(_MAILDIR_FLAGS[letter] for letter in info if letter in _MAILDIR_FLAGS)
