@@ -229,3 +229,14 @@ def test_registered_commands_import_cheaply() -> None:
 def test_json_output_is_machine_readable(run: Run) -> None:
     result = run("--format", "json", "config", "validate", str(EXAMPLE_CONFIG))
     assert json.loads(result.stdout) == []
+
+
+def test_every_package_directory_is_a_regular_package() -> None:
+    """setuptools ships only directories with an ``__init__.py``: a namespace directory
+    would work from a checkout and be missing from the installed wheel."""
+    missing = [
+        str(directory.relative_to(REPO))
+        for directory in (REPO / "supportctl").rglob("*")
+        if directory.is_dir() and any(directory.glob("*.py")) and not (directory / "__init__.py").exists()
+    ]
+    assert missing == []
