@@ -237,6 +237,8 @@ def test_every_package_directory_is_a_regular_package() -> None:
     missing = [
         str(directory.relative_to(REPO))
         for directory in (REPO / "supportctl").rglob("*")
-        if directory.is_dir() and any(directory.glob("*.py")) and not (directory / "__init__.py").exists()
+        if directory.is_dir()
+        and any(directory.glob("*.py"))
+        and not (directory / "__init__.py").exists()
     ]
     assert missing == []
