@@ -251,11 +251,17 @@ class FolderSync:
         ):
             return
         direction = "outbound" if self.outbound or parsed.from_address in self.ours else "inbound"
+        copy_of = queries.conversation_of_copy(tx, name, parsed.message_id, parsed.from_address)
+        if copy_of is not None:
+            # Another copy of a message we hold counts once in its conversation.
+            self._insert(tx, uidvalidity, fetched, parsed, direction, copy_of)
+            return
         customer = _customer(parsed, direction, self.ours)
-        received_at = int(
-            (fetched.internaldate or parsed.sent_at or datetime.fromtimestamp(self.now)).timestamp()
+        at = (
+            int(parsed.sent_at.timestamp())
+            if parsed.sent_at
+            else _received_at(fetched, parsed, self.now)
         )
-        at = int(parsed.sent_at.timestamp()) if parsed.sent_at else received_at
         subject_key = normalize_subject(parsed.subject)
         decision = choose_conversation(
             in_reply_to=parsed.in_reply_to,
@@ -263,6 +269,7 @@ class FolderSync:
             ticket_number=ticket_token(parsed.subject),
             customer=customer,
             subject_key=subject_key,
+            outbound=direction == "outbound",
             lookups=self._lookups(tx, at),
         )
         conversation = (
@@ -283,25 +290,37 @@ class FolderSync:
                 tx, _new_conversation(self.mailbox, parsed, customer, subject_key, at, update)
             )
             self.result.conversations_opened += 1
-        message_id = queries.insert_message(
-            tx,
-            _message_row(
-                self.mailbox,
-                self.folder,
-                uidvalidity,
-                fetched,
-                parsed,
-                direction,
-                received_at,
-                conversation_id,
-            ),
-        )
-        if message_id is None:
-            return  # stored by an earlier, interrupted run
-        self.result.new_messages += 1
-        self.result.parse_problems += bool(parsed.problems)
+        if not self._insert(tx, uidvalidity, fetched, parsed, direction, conversation_id):
+            return
         if conversation is not None:
             self._apply_update(tx, conversation_id, update, at)
+
+    def _insert(
+        self,
+        tx: Tx,
+        uidvalidity: int,
+        fetched: FetchedMessage,
+        parsed: ParsedMessage,
+        direction: str,
+        conversation_id: int,
+    ) -> bool:
+        """Store the message row; False when an earlier, interrupted run stored it."""
+        received_at = _received_at(fetched, parsed, self.now)
+        row = _message_row(
+            self.mailbox,
+            self.folder,
+            uidvalidity,
+            fetched,
+            parsed,
+            direction,
+            received_at,
+            conversation_id,
+        )
+        if queries.insert_message(tx, row) is None:
+            return False
+        self.result.new_messages += 1
+        self.result.parse_problems += bool(parsed.problems)
+        return True
 
     def _apply_update(
         self, tx: Tx, conversation_id: int, update: ConversationUpdate, at: int
@@ -316,8 +335,8 @@ class FolderSync:
         window_start = at - self.mailbox.thread_window.total_seconds
         return ThreadLookups(
             by_message_ids=lambda ids: queries.conversations_of_message_ids(tx, name, ids),
-            conversation_exists=lambda number: (
-                (row := queries.conversation_row(tx, number)) is not None and row["mailbox"] == name
+            customer_of=lambda number: _customer_in_mailbox(
+                queries.conversation_row(tx, number), name
             ),
             by_subject=lambda customer, key: queries.conversation_by_subject(
                 tx, name, customer, key, window_start
@@ -345,6 +364,18 @@ class FolderSync:
             last_uid = current.last_uid if current and current.uidvalidity == uidvalidity else 0
             checkpoint = queries.FolderCheckpoint(uidvalidity, last_uid, highest_modseq)
             queries.save_folder_checkpoint(tx, self.mailbox.name, self.folder, checkpoint, self.now)
+
+
+def _received_at(fetched: FetchedMessage, parsed: ParsedMessage, now: int) -> int:
+    instant = fetched.internaldate or parsed.sent_at
+    return int(instant.timestamp()) if instant else now
+
+
+def _customer_in_mailbox(row: dict[str, Any] | None, mailbox: str) -> str | None:
+    """The conversation's customer, "" when there is no such conversation in ``mailbox``."""
+    if row is None or row["mailbox"] != mailbox:
+        return ""
+    return row["customer"]
 
 
 def _customer(parsed: ParsedMessage, direction: str, ours: set[str]) -> str | None:

@@ -6,7 +6,9 @@ Order of evidence, strongest first:
    to a message we hold — preferring one whose conversation's customer is this
    message's customer, so a Message-ID reused by another sender cannot pull a stranger's
    message into someone else's conversation;
-2. a ``[#1234]`` token that supportctl's own replies carry in the subject;
+2. a ``[#1234]`` token that supportctl's own replies carry in the subject — from the
+   conversation's own customer (or from us): a token is easy to type, so a stranger's
+   mail must not land in someone else's conversation through it;
 3. last resort: the same normalized subject from the same customer on a conversation
    active within the mailbox's ``thread_window``.
 """
@@ -23,7 +25,7 @@ class ThreadLookups:
     """What the store can answer; each returns a conversation id or candidates."""
 
     by_message_ids: Callable[[list[str]], Sequence[dict[str, Any]]]
-    conversation_exists: Callable[[int], bool]
+    customer_of: Callable[[int], str | None]  # a conversation's customer; "" if none exists
     by_subject: Callable[[str, str], int | None]  # (customer, subject_key)
 
 
@@ -40,6 +42,7 @@ def choose_conversation(
     ticket_number: int | None,
     customer: str | None,
     subject_key: str,
+    outbound: bool,
     lookups: ThreadLookups,
 ) -> ThreadDecision:
     linked = [in_reply_to] if in_reply_to else []
@@ -48,8 +51,10 @@ def choose_conversation(
         candidates = lookups.by_message_ids(linked)
         if candidates:
             return ThreadDecision(_best_link(candidates, linked, customer), "reply")
-    if ticket_number is not None and lookups.conversation_exists(ticket_number):
-        return ThreadDecision(ticket_number, "ticket-token")
+    if ticket_number is not None:
+        owner = lookups.customer_of(ticket_number)
+        if owner != "" and (outbound or owner == customer):
+            return ThreadDecision(ticket_number, "ticket-token")
     if customer and subject_key:
         found = lookups.by_subject(customer, subject_key)
         if found is not None:

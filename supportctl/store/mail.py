@@ -130,6 +130,18 @@ def conversations_of_message_ids(
     )
 
 
+def conversation_of_copy(
+    tx: Tx, mailbox: str, message_id: str, from_address: str | None
+) -> int | None:
+    """The conversation of a message we already hold under this Message-ID from this
+    sender (the copy of a reply Cc'd to the shared inbox, a message filed in two folders)."""
+    return tx.scalar(
+        "SELECT conversation_id FROM message WHERE mailbox = ? AND message_id = ?"
+        " AND COALESCE(from_address, '') = ? AND conversation_id IS NOT NULL LIMIT 1",
+        (mailbox, message_id, from_address or ""),
+    )
+
+
 def conversation_row(tx: Tx, conversation_id: int) -> dict[str, Any] | None:
     return tx.query_one("SELECT * FROM conversation WHERE id = ?", (conversation_id,))
 

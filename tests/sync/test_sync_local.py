@@ -260,3 +260,59 @@ def test_cli_summary_and_partial_failure(run: Run, tmp_path: Path) -> None:
     assert "no Maildir folder 'INBOX'" in rows["missing"]["error"]
     assert "mailbox missing:" in result.stderr
     assert run("-c", str(config), "sync", "--mailbox", "nope").exit_code == 2
+
+
+def test_ticket_token_threads_only_for_the_conversations_customer(setup) -> None:
+    maildir, config, store = setup
+    deliver(maildir, "INBOX", "1.a", message(1))
+    run_sync(config, store)
+    number = store.scalar("SELECT id FROM conversation")
+    deliver(
+        maildir,
+        "INBOX",
+        "2.b",
+        message(2, subject=f"More details [#{number}]", date="Mon, 23 Feb 2026 10:00:00 +0300"),
+    )
+    deliver(
+        maildir,
+        "INBOX",
+        "3.c",
+        message(3, sender="stranger@example.org", subject=f"Hijack [#{number}]"),
+    )
+    run_sync(config, store)
+    rows = store.query("SELECT customer, message_count FROM conversation ORDER BY id")
+    assert rows == [
+        {"customer": "customer@example.com", "message_count": 2},
+        {"customer": "stranger@example.org", "message_count": 1},
+    ]
+
+
+def test_demo_data_syncs_into_its_planned_conversations(tmp_path: Path) -> None:
+    from tests.conftest import REPO
+
+    demo = REPO / "config" / "demo.yaml"
+    config = load_config(demo, {})
+    with open_store(f"sqlite://{tmp_path}/demo.db") as store:
+        report = sync(config, store, now=NOW)
+        (result,) = report.mailboxes
+        assert (result.status, result.new_messages, result.conversations_opened) == ("ok", 546, 150)
+        # Replies Cc'd to the shared inbox are stored as the copies they are, but count
+        # once in their conversation.
+        assert store.scalar("SELECT COUNT(*) FROM message WHERE direction = 'outbound'") == 316
+        assert store.scalar("SELECT SUM(message_count) FROM conversation") == 511
+        assert (
+            store.scalar(
+                "SELECT COUNT(*) FROM (SELECT DISTINCT message_id, from_address FROM message) copies"
+            )
+            == 511
+        )
+        # The Eid closure: customers who wrote during it were first answered after it.
+        assert store.scalar(
+            "SELECT MIN(first_response_at) FROM conversation"
+            " WHERE created_at >= ? AND created_at < ?",
+            (
+                int(datetime(2026, 3, 18, 21, tzinfo=UTC).timestamp()),
+                int(datetime(2026, 3, 24, 21, tzinfo=UTC).timestamp()),
+            ),
+        ) >= int(datetime(2026, 3, 25, 6, tzinfo=UTC).timestamp())
+        assert sync(config, store, now=NOW).mailboxes[0].new_messages == 0
