@@ -300,12 +300,8 @@ def test_demo_data_syncs_into_its_planned_conversations(tmp_path: Path) -> None:
         # once in their conversation.
         assert store.scalar("SELECT COUNT(*) FROM message WHERE direction = 'outbound'") == 316
         assert store.scalar("SELECT SUM(message_count) FROM conversation") == 511
-        assert (
-            store.scalar(
-                "SELECT COUNT(*) FROM (SELECT DISTINCT message_id, from_address FROM message) copies"
-            )
-            == 511
-        )
+        distinct = "SELECT DISTINCT message_id, from_address FROM message"
+        assert store.scalar(f"SELECT COUNT(*) FROM ({distinct}) copies") == 511
         # The Eid closure: customers who wrote during it were first answered after it.
         assert store.scalar(
             "SELECT MIN(first_response_at) FROM conversation"
