@@ -1,0 +1,101 @@
+"""Sync against a real Dovecot over IMAP, into SQLite and PostgreSQL."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from supportctl.config import load_config
+from supportctl.errors import ExitStatus
+from supportctl.mail.sync import sync
+from supportctl.store import open_store
+from tests.sync.test_sync_local import NOW, message
+
+pytestmark = pytest.mark.dovecot
+
+
+@pytest.fixture
+def imap_setup(tmp_path: Path, store_url: str, dovecot, fresh_dovecot_user: str):
+    user = fresh_dovecot_user
+    dovecot.create_folder(user, "Sent")
+    config = tmp_path / "supportctl.yaml"
+    config.write_text(
+        f"version: 1\nstore: {store_url}\nmailboxes:\n"
+        f"  - {{name: support, host: 127.0.0.1, port: {dovecot.imap_port}, security: none,"
+        f' allow_plaintext_password: true, username: {user}, password: "${{IMAP_PW}}",'
+        " folders: [INBOX], sent_folder: Sent, addresses: [support@example.com], batch_size: 3}\n"
+    )
+    env = {"IMAP_PW": dovecot.users[user]}
+    with open_store(store_url) as store:
+        yield (
+            dovecot,
+            user,
+            (lambda **kw: sync(load_config(config, env), store, now=NOW, **kw)),
+            store,
+        )
+
+
+def test_first_sync_rerun_new_mail_flags_and_removals(imap_setup) -> None:
+    dovecot, user, run, store = imap_setup
+    uids = dovecot.append(user, "INBOX", [message(n, sender=f"c{n}@example.com") for n in range(7)])
+    dovecot.append(
+        user,
+        "Sent",
+        [
+            message(
+                99,
+                sender="support@example.com",
+                to="c0@example.com",
+                subject="Re: Where is my order?",
+                in_reply_to="m0@example.com",
+                date="Sun, 22 Feb 2026 12:00:00 +0300",
+            )
+        ],
+    )
+    first = run().mailboxes[0]
+    assert (first.status, first.new_messages, first.conversations_opened) == ("ok", 8, 7)
+    assert store.scalar("SELECT COUNT(*) FROM message WHERE flags LIKE '%Seen%'") == 0
+    with dovecot.imap_client(user) as client:
+        client.select_folder("INBOX", readonly=True)
+        assert all(b"\\Seen" not in f[b"FLAGS"] for f in client.fetch(uids, ["FLAGS"]).values())
+
+    again = run().mailboxes[0]
+    assert (again.new_messages, again.flags_changed, again.gone) == (0, 0, 0)
+
+    dovecot.append(user, "INBOX", [message(50, sender="late@example.com")])
+    dovecot.set_flags(user, "INBOX", uids[:2], ["\\Flagged"])
+    dovecot.delete_messages(user, "INBOX", uids[-1:])
+    third = run().mailboxes[0]
+    assert (third.new_messages, third.flags_changed, third.gone) == (1, 2, 1)
+    assert store.scalar("SELECT COUNT(*) FROM message") == 9
+    assert store.scalar("SELECT COUNT(*) FROM message WHERE flags = '\\Flagged'") == 2
+
+
+def test_uidvalidity_change_rescans_without_duplicates(imap_setup) -> None:
+    dovecot, user, run, store = imap_setup
+    dovecot.append(user, "INBOX", [message(n, sender=f"c{n}@example.com") for n in range(4)])
+    run()
+    old = store.scalar("SELECT uidvalidity FROM sync_state WHERE folder = 'INBOX'")
+    new = dovecot.reset_uidvalidity(user, "INBOX")
+    assert new != old
+    result = run().mailboxes[0]
+    assert (result.status, result.new_messages, result.conversations_opened) == ("ok", 0, 0)
+    assert store.scalar("SELECT COUNT(*) FROM message") == 4
+    assert store.scalar("SELECT COUNT(DISTINCT uidvalidity) FROM message") == 1
+    assert store.scalar("SELECT uidvalidity FROM sync_state WHERE folder = 'INBOX'") == new
+
+
+def test_wrong_password_fails_that_mailbox_only(imap_setup, tmp_path: Path, store_url: str) -> None:
+    dovecot, user, _run, store = imap_setup
+    config = tmp_path / "bad.yaml"
+    config.write_text(
+        f"version: 1\nstore: {store_url}\nmailboxes:\n"
+        f"  - {{name: support, host: 127.0.0.1, port: {dovecot.imap_port}, security: none,"
+        f" allow_plaintext_password: true, username: {user}, password: wrong-password}}\n"
+    )
+    report = sync(load_config(config, {}), store, now=NOW)
+    (result,) = report.mailboxes
+    assert result.status == "failed"
+    assert report.exit_status == ExitStatus.FAILED
+    assert "wrong-password" not in (result.error or "")
