@@ -2,27 +2,20 @@
 
 from __future__ import annotations
 
-import importlib.util
 import re
-import sys
 from pathlib import Path
 from types import ModuleType
 
 import pytest
 
-BENCHMARK = Path(__file__).resolve().parents[2] / "benchmarks" / "bench_parse.py"
+from benchmarks import bench_parse
 
 
 @pytest.fixture(scope="module")
 def bench() -> ModuleType:
-    spec = importlib.util.spec_from_file_location("bench_parse", BENCHMARK)
-    assert spec is not None and spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    sys.modules[spec.name] = module  # dataclasses look their module up by name
-    spec.loader.exec_module(module)
-    if not any(module.CORPUS.glob("*.eml")):
-        pytest.skip(f"mail corpus not found at {module.CORPUS}")
-    return module
+    if not any(bench_parse.CORPUS.glob("*.eml")):
+        pytest.skip(f"mail corpus not found at {bench_parse.CORPUS}")
+    return bench_parse
 
 
 def test_measure_times_both_parsers_on_every_message(bench: ModuleType) -> None:
