@@ -145,6 +145,8 @@ class ImapSource:
     UIDVALIDITY stays (RFC 3501 §2.3.1.1), which is checked again after a reconnection.
     """
 
+    uids_ascending = True
+
     def __init__(
         self,
         connector: _Connector,

@@ -39,6 +39,10 @@ class FetchedMessage:
 class MailSource(Protocol):
     """The read-only operations sync performs on one mailbox."""
 
+    # True when UIDs only grow (IMAP), so "after UID n" finds new mail; a source whose
+    # UIDs are hashes (local files) sets False and offers ``fetch_unknown`` instead.
+    uids_ascending: bool
+
     def folder_status(self, folder: str) -> FolderStatus:
         """The folder's UIDVALIDITY, UIDNEXT, message count, HIGHESTMODSEQ — one round
         trip, without selecting, so an unchanged folder costs the same at any size."""

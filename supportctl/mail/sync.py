@@ -169,7 +169,7 @@ class FolderSync:
         rescan = checkpoint is not None and checkpoint.uidvalidity != status.uidvalidity
         last_uid = checkpoint.last_uid if checkpoint and not rescan else 0
         modseq = checkpoint.highest_modseq if checkpoint and not rescan else None
-        ascending = getattr(self.source, "uids_ascending", True)
+        ascending = self.source.uids_ascending
         unchanged = (
             checkpoint is not None
             and not rescan
