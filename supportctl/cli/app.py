@@ -56,6 +56,17 @@ class App:
         self.debug(f"config: {self.config_path}")
         return config
 
+    def require_mailboxes(self, names: tuple[str, ...]) -> None:
+        """Refuse a ``--mailbox`` the config does not define, naming the ones it does."""
+        from supportctl.errors import NotFoundError
+
+        known = {mailbox.name for mailbox in self.config.mailboxes}
+        for name in names:
+            if name not in known:
+                raise NotFoundError(
+                    f"no mailbox named {name!r}", hint=f"known: {', '.join(sorted(known))}"
+                )
+
     @cached_property
     def store(self) -> Any:
         from supportctl.store import open_store

@@ -12,8 +12,6 @@ from typing import TYPE_CHECKING, Any
 
 import click
 
-from supportctl.cli.options import pass_app
-
 if TYPE_CHECKING:
     from click.shell_completion import CompletionItem
 
@@ -37,7 +35,7 @@ def completion_script(shell: str) -> str:
 
 @click.command()
 @click.argument("shell", type=click.Choice(SHELLS))
-@pass_app
+@click.pass_obj  # not options.pass_app: options imports this module for completions
 def completion(app: App, shell: str) -> None:
     """Print the tab-completion script for SHELL.
 

@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING
 
 import click
 
-from supportctl.cli.options import pass_app
+from supportctl.cli.options import mailboxes_option, pass_app
 from supportctl.errors import ConfigError, ExitStatus, UsageError
 
 if TYPE_CHECKING:
@@ -49,6 +49,30 @@ def validate(app: App, file: str | None, strict: bool) -> None:
     app.info(summary)
     if report.failed(strict=strict):
         click.get_current_context().exit(ExitStatus.USAGE)
+
+
+@config.command()
+@click.option("--connect", is_flag=True, help="Log in to each IMAP mailbox and check its folders.")
+@mailboxes_option
+@pass_app
+def check(app: App, connect: bool, mailboxes: tuple[str, ...]) -> None:
+    """Check that the config can run: secrets resolve, mailboxes and folders can be read.
+
+    Loads the config as sync does (so ${VAR}, password_command and password_file must
+    work), reads local mailboxes, and with --connect logs in to each IMAP mailbox and
+    asks STATUS of each folder, without fetching or changing anything. One row per
+    folder; exit status 1 when any folder is missing or unreadable.
+    """
+    from supportctl.mail.check import CHECK_COLUMNS, check_mailboxes
+    from supportctl.render import Table
+
+    app.require_mailboxes(mailboxes)
+    checks = list(check_mailboxes(app.config, connect=connect, mailboxes=mailboxes))
+    app.render(Table(columns=CHECK_COLUMNS, rows=[vars(check) for check in checks]))
+    failed = sum(check.failed for check in checks)
+    app.info(f"{app.config_path}: {len(checks) - failed} folder(s) ok, {failed} failed")
+    if failed:
+        click.get_current_context().exit(ExitStatus.FAILED)
 
 
 @config.command()

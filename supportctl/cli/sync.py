@@ -7,22 +7,14 @@ from typing import TYPE_CHECKING
 
 import click
 
-from supportctl.cli.completion import complete_mailbox
-from supportctl.cli.options import dry_run_option, pass_app
+from supportctl.cli.options import dry_run_option, mailboxes_option, pass_app
 
 if TYPE_CHECKING:
     from supportctl.cli.app import App
 
 
 @click.command()
-@click.option(
-    "--mailbox",
-    "mailboxes",
-    multiple=True,
-    metavar="NAME",
-    shell_complete=complete_mailbox,
-    help="Only this mailbox (repeatable). Default: all.",
-)
+@mailboxes_option
 @click.option(
     "--wait",
     type=click.FloatRange(min=0),
@@ -39,17 +31,11 @@ def sync(app: App, mailboxes: tuple[str, ...], wait: float, dry_run: bool) -> No
     Incremental and crash-safe: a run that is cut off resumes where it stopped. Exit
     status 3 when some mailboxes failed, 75 when another run holds the lock.
     """
-    from supportctl.errors import NotFoundError
     from supportctl.mail.sync import SUMMARY_COLUMNS
     from supportctl.mail.sync import sync as run_sync
     from supportctl.render import Table
 
-    known = {mailbox.name for mailbox in app.config.mailboxes}
-    for name in mailboxes:
-        if name not in known:
-            raise NotFoundError(
-                f"no mailbox named {name!r}", hint=f"known: {', '.join(sorted(known))}"
-            )
+    app.require_mailboxes(mailboxes)
     progress = app.info if sys.stderr.isatty() else None
     report = run_sync(
         app.config,

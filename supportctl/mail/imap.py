@@ -253,6 +253,10 @@ class ImapSource:
         """
         return self._read(folder, partial(self._changed_flags, folder, since_modseq))
 
+    def folder_names(self) -> list[str]:
+        """LIST "" "*" (RFC 3501 §6.3.8), leaving out \\Noselect names that cannot be opened."""
+        return self._read("*", self._selectable_folders)
+
     # -- one attempt of each read ---------------------------------------------------
 
     def _status(self, folder: str) -> FolderStatus:
@@ -285,6 +289,10 @@ class ImapSource:
     def _all_uids(self, folder: str) -> set[int]:
         client, _ = self._examine(folder)
         return set(client.search("ALL"))
+
+    def _selectable_folders(self) -> list[str]:
+        listed = self._connected().list_folders()
+        return [name for flags, _, name in listed if b"\\Noselect" not in flags]
 
     def _changed_flags(self, folder: str, since_modseq: int) -> dict[int, tuple[str, ...]]:
         if not self._connected().has_capability("CONDSTORE"):

@@ -132,6 +132,17 @@ class LocalSource:
     def flag_changes(self, folder: str, since_modseq: int) -> dict[int, tuple[str, ...]]:
         return {}
 
+    def folder_names(self) -> list[str]:
+        """Every Maildir below the root (INBOX for the root itself); INBOX for an mbox."""
+        if self._maildir is None:
+            return ["INBOX"]
+        names = ["INBOX"] if (self._maildir / "cur").is_dir() else []
+        return names + sorted(
+            str(cur.parent.relative_to(self._maildir))
+            for cur in self._maildir.glob("**/cur")
+            if cur.is_dir() and cur.parent != self._maildir
+        )
+
     def close(self) -> None:
         self._cache.clear()
 
