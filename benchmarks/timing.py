@@ -8,7 +8,7 @@ import statistics
 import subprocess
 import sys
 import time
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
 
 
@@ -33,5 +33,18 @@ def median_walls(
             subprocess.run(
                 argv, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, env=env, check=False
             )
+            samples[name].append(time.perf_counter() - started)
+    return {name: statistics.median(values) for name, values in samples.items()}
+
+
+def median_seconds(contenders: dict[str, Callable[[], object]], rounds: int) -> dict[str, float]:
+    """Median seconds of each in-process callable over ``rounds`` rounds; the order is
+    reversed every other round, so none always inherits a warm (or cold) cache."""
+    samples: dict[str, list[float]] = {name: [] for name in contenders}
+    for round_number in range(rounds):
+        order = list(contenders) if round_number % 2 == 0 else list(reversed(contenders))
+        for name in order:
+            started = time.perf_counter()
+            contenders[name]()
             samples[name].append(time.perf_counter() - started)
     return {name: statistics.median(values) for name, values in samples.items()}

@@ -1,4 +1,4 @@
-"""Every command's output goes through here: table, json, jsonl, csv, yaml.
+"""Every command's output goes through here: table, json, jsonl, csv, yaml, markdown.
 
 Commands hand over a ``Table`` (columns plus rows, rows may be a generator so that
 jsonl and csv stream) or a ``Document`` (nested data such as a resolved config).
@@ -9,7 +9,7 @@ formats as ISO 8601 with offset.
 from __future__ import annotations
 
 import json
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from typing import Any, TextIO
@@ -17,7 +17,7 @@ from typing import Any, TextIO
 from supportctl.errors import UsageError
 
 MACHINE_FORMATS = ("json", "jsonl", "csv", "yaml")
-FORMATS = ("table", *MACHINE_FORMATS)
+FORMATS = ("table", *MACHINE_FORMATS, "markdown")
 
 
 @dataclass(frozen=True)
@@ -30,6 +30,9 @@ class Table:
     # In table format, one line per row from this template instead of a grid
     # (``{file}:{line}:{column}: ...`` is what editors and CI logs parse).
     line_template: str | None = None
+    # Every value is already a str, int, float or None, and each row holds exactly
+    # ``columns`` in order: csv and jsonl write rows as they are (an export's speed).
+    plain: bool = False
 
 
 @dataclass(frozen=True)
@@ -46,9 +49,36 @@ class Text:
     text: str
 
 
-def render(output: Table | Document | Text, fmt: str, stream: TextIO, *, tz: str = "UTC") -> None:
+@dataclass(frozen=True)
+class Sections:
+    """Several tables that belong together (a plan and its totals). ``table`` titles
+    each; json and yaml map each name to its rows; jsonl adds ``section`` to each row;
+    csv writes one block per table (its header row first), blocks parted by a blank line."""
+
+    tables: Mapping[str, Table]
+
+
+@dataclass(frozen=True)
+class ByFormat:
+    """A result that some formats write as a whole document of their own (an iCalendar
+    file, an HTML page): ``documents`` maps such a format to a function building it;
+    every other format renders ``default``."""
+
+    default: Table | Document | Sections
+    documents: Mapping[str, Callable[[], str]]
+
+
+Output = Table | Document | Text | Sections | ByFormat
+
+
+def render(output: Output, fmt: str, stream: TextIO, *, tz: str = "UTC") -> None:
     """Write ``output`` to ``stream`` in ``fmt``."""
-    if isinstance(output, Text):
+    if isinstance(output, ByFormat):
+        build = output.documents.get(fmt)
+        output = Text(build()) if build else output.default
+    if isinstance(output, Sections):
+        _render_sections(output, fmt, stream, tz)
+    elif isinstance(output, Text):
         stream.write(output.text if output.text.endswith("\n") else output.text + "\n")
     elif isinstance(output, Document):
         _render_document(output.data, fmt, stream)
@@ -60,6 +90,9 @@ def render(output: Table | Document | Text, fmt: str, stream: TextIO, *, tz: str
     elif fmt == "json":
         rows = [_machine_row(row, output.columns) for row in output.rows]
         stream.write(json.dumps(rows, ensure_ascii=False, indent=2) + "\n")
+    elif fmt == "jsonl" and output.plain:
+        dumps = json.JSONEncoder(ensure_ascii=False).encode
+        stream.writelines(dumps(row) + "\n" for row in output.rows)
     elif fmt == "jsonl":
         for row in output.rows:
             stream.write(json.dumps(_machine_row(row, output.columns), ensure_ascii=False) + "\n")
@@ -67,10 +100,34 @@ def render(output: Table | Document | Text, fmt: str, stream: TextIO, *, tz: str
         _render_csv(output, stream)
     elif fmt == "yaml":
         _dump_yaml([_machine_row(row, output.columns) for row in output.rows], stream)
+    elif fmt == "markdown":
+        _render_markdown(output, stream, tz)
     else:
         raise UsageError(
             f"this command cannot write --format {fmt}", hint=f"use one of {', '.join(FORMATS)}"
         )
+
+
+def _render_sections(sections: Sections, fmt: str, stream: TextIO, tz: str) -> None:
+    if fmt in ("json", "yaml"):
+        data = {
+            name: [_machine_row(row, table.columns) for row in table.rows]
+            for name, table in sections.tables.items()
+        }
+        _render_document(data, fmt, stream)
+        return
+    for index, (name, table) in enumerate(sections.tables.items()):
+        if fmt == "jsonl":
+            rows = ({"section": name, **row} for row in table.rows)
+            render(Table(("section", *table.columns), rows), fmt, stream, tz=tz)
+            continue
+        if index:
+            stream.write("\n")
+        if fmt == "table":
+            stream.write(name.replace("_", " ") + ":\n")
+        elif fmt == "markdown":
+            stream.write(f"## {name.replace('_', ' ')}\n\n")
+        render(table, fmt, stream, tz=tz)
 
 
 def _render_document(data: Any, fmt: str, stream: TextIO) -> None:
@@ -106,11 +163,29 @@ def _render_table(table: Table, stream: TextIO, tz: str) -> None:
         )
 
 
+def _render_markdown(table: Table, stream: TextIO, tz: str) -> None:
+    """A GitHub-flavoured pipe table, values as the table format shows them."""
+    zone = _zone(tz)
+    headers = [table.headers.get(column, column) for column in table.columns]
+    stream.write(_markdown_row(headers) + "\n" + _markdown_row(["---"] * len(headers)) + "\n")
+    for row in table.rows:
+        cells = [_table_value(row.get(column), zone) for column in table.columns]
+        stream.write(_markdown_row(cells) + "\n")
+
+
+def _markdown_row(cells: Sequence[str]) -> str:
+    escaped = (cell.replace("|", "\\|").replace("\n", " ") for cell in cells)
+    return "| " + " | ".join(escaped) + " |"
+
+
 def _render_csv(table: Table, stream: TextIO) -> None:
     import csv
 
     writer = csv.writer(stream, lineterminator="\n")
     writer.writerow(table.columns)
+    if table.plain:
+        writer.writerows(row.values() for row in table.rows)
+        return
     for row in table.rows:
         writer.writerow([_csv_value(row.get(column)) for column in table.columns])
 

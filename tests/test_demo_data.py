@@ -544,9 +544,7 @@ def test_one_message_id_is_used_by_two_senders(
         if len({m.from_address for m in found}) > 1
     }
 
-    assert shared == {
-        WEB_FORM_MESSAGE_ID: ["leen.saleh@example.com", "omar.farid@example.net"]
-    }
+    assert shared == {WEB_FORM_MESSAGE_ID: ["leen.saleh@example.com", "omar.farid@example.net"]}
 
 
 def test_one_subject_is_raw_utf_8_without_encoded_words(messages: list[DemoMessage]) -> None:

@@ -18,10 +18,22 @@ from supportctl import __version__
 from supportctl.errors import ExitStatus, SupportctlError
 
 COMMANDS: dict[str, str] = {
+    "assign": "supportctl.cli.triage:assign",
     "completion": "supportctl.cli.completion:completion",
+    "calendar": "supportctl.cli.calendar:calendar",
     "config": "supportctl.cli.config:config",
+    "conversations": "supportctl.cli.conversations:conversations",
+    "customer": "supportctl.cli.conversations:customer",
     "db": "supportctl.cli.db:db",
+    "export": "supportctl.cli.export:export",
+    "meet": "supportctl.cli.meet:meet",
+    "priority": "supportctl.cli.triage:priority",
+    "publish": "supportctl.cli.publish:publish",
+    "report": "supportctl.cli.report:report",
+    "sla": "supportctl.cli.sla:sla",
+    "status": "supportctl.cli.triage:status",
     "sync": "supportctl.cli.sync:sync",
+    "tag": "supportctl.cli.triage:tag",
 }
 
 OUTPUT_FORMATS = ("table", "json", "jsonl", "csv", "yaml", "text", "markdown", "html", "ics")

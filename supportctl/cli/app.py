@@ -14,7 +14,7 @@ from supportctl.errors import UsageError
 
 if TYPE_CHECKING:
     from supportctl.config.model import Config
-    from supportctl.render import Document, Table, Text
+    from supportctl.render import Output
 
 NOW_ENV = "SUPPORTCTL_NOW"  # fixes "now" for reproducible runs and tests
 
@@ -99,7 +99,7 @@ class App:
 
     # -- outputs ----------------------------------------------------------------
 
-    def render(self, output: Table | Document | Text, *, tz: str | None = None) -> None:
+    def render(self, output: Output, *, tz: str | None = None) -> None:
         from supportctl.render import render
 
         render(output, self.output_format, self.stdout, tz=tz or self.viewer_timezone())

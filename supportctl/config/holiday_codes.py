@@ -14,6 +14,10 @@ import importlib.util
 from functools import cache
 from pathlib import Path
 
+from supportctl.timekit import holiday_cache
+
+_COUNTRY_CODES_KEY = "country codes"
+
 
 def _package_dir() -> Path | None:
     spec = importlib.util.find_spec("holidays")
@@ -42,23 +46,36 @@ def _registry() -> dict[str, tuple[str, ...]] | None:
 
 
 def country_codes() -> frozenset[str]:
-    """Every ISO 3166-1 alpha-2 code the holidays package has a calendar for."""
+    """Every ISO 3166-1 alpha-2 code the holidays package has a calendar for.
+
+    Kept in the holiday cache: parsing the registry costs more than the rest of
+    loading a config."""
+    cached = holiday_cache.load(_COUNTRY_CODES_KEY)
+    if cached is not None:
+        return frozenset(cached)
     registry = _registry()
     if registry is None:
         from holidays.registry import COUNTRIES
 
         registry = COUNTRIES
-    return frozenset(entry[1] for entry in registry.values())
+    codes = frozenset(entry[1] for entry in registry.values())
+    holiday_cache.store(_COUNTRY_CODES_KEY, sorted(codes))
+    return codes
 
 
 def subdivisions(country: str) -> tuple[str, ...]:
-    """The subdivision codes of ``country`` (alpha-2)."""
+    """The subdivision codes of ``country`` (alpha-2), kept in the holiday cache too."""
+    key = f"subdivisions {country.upper()}"
+    cached = holiday_cache.load(key)
+    if cached is not None:
+        return tuple(cached)
     found = _subdivisions_from_source(country.upper())
-    if found is not None:
-        return found
-    import holidays
+    if found is None:
+        import holidays
 
-    return tuple(holidays.country_holidays(country).subdivisions)
+        found = tuple(holidays.country_holidays(country).subdivisions)
+    holiday_cache.store(key, list(found))
+    return found
 
 
 def _subdivisions_from_source(country: str) -> tuple[str, ...] | None:

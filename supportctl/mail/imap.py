@@ -20,11 +20,12 @@ retried on a fresh connection with bounded exponential back-off; see ``ImapSourc
 from __future__ import annotations
 
 import contextlib
+import logging
 import ssl
 import time
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
-from datetime import UTC
+from datetime import UTC, date, datetime
 from functools import partial
 from typing import Any, TypeVar
 
@@ -38,7 +39,9 @@ from imapclient.exceptions import (
 
 from supportctl.config.model import Mailbox
 from supportctl.errors import AuthenticationError, MailboxError
-from supportctl.mail.source import FetchedMessage, FolderStatus
+from supportctl.mail.imap_fetch import parse_fetch
+from supportctl.mail.source import FetchedMessage, FolderStatus, NewMessages
+from supportctl.mail.tls import connection_failure, tls_context
 
 # Waits in seconds before the second, third and fourth attempt of a read that lost its
 # connection.
@@ -99,6 +102,7 @@ class _Connector:
             ssl_context=self.tls_context,
             timeout=mailbox.timeout,
         )
+        _quiet_imaplib(client)
         try:
             self._log_in(client)
         except BaseException:
@@ -186,7 +190,7 @@ class ImapSource:
         """
         if mailbox.host is None or mailbox.username is None:
             raise MailboxError(f"mailbox {mailbox.name}: not an IMAP mailbox (no host or username)")
-        connector = _Connector(mailbox, password, _tls_context(mailbox))
+        connector = _Connector(mailbox, password, tls_context(mailbox))
         try:
             client = connector.open()
         except (IMAPClientError, OSError) as exc:
@@ -221,18 +225,31 @@ class ImapSource:
         return self._read(folder, partial(self._status, folder))
 
     def fetch_new(
-        self, folder: str, after_uid: int, batch_size: int
-    ) -> Iterator[list[FetchedMessage]]:
+        self, folder: str, after_uid: int, batch_size: int, *, since: datetime | None = None
+    ) -> NewMessages:
         """Messages with UID > ``after_uid``, ascending, in lists of up to ``batch_size``.
 
-        EXAMINE, ``UID SEARCH UID after_uid+1:*`` (§6.4.4), then one ``UID FETCH`` per
-        batch of explicit UIDs: ``BODY.PEEK[HEADER]``, ``BODY.PEEK[TEXT]<0.2048>`` (the
+        EXAMINE and ``UID SEARCH UID after_uid+1:*`` (§6.4.4) now, so ``count`` is known
+        before the first batch; then one ``UID FETCH`` per batch of explicit UIDs as the
+        batches are asked for: ``BODY.PEEK[HEADER]``, ``BODY.PEEK[TEXT]<0.2048>`` (the
         whole ``BODY.PEEK[TEXT]`` with ``fetch: full``), INTERNALDATE (as UTC),
         RFC822.SIZE and FLAGS (without the session-only ``\\Recent``). Messages expunged
         after the search are left out; a batch left empty is not yielded. If the folder
         gets a new UIDVALIDITY during the fetch, MailboxError is raised.
+
+        With ``since``, the search adds ``SINCE <its date>`` (SINCE compares INTERNALDATE's
+        date, disregarding time and zone), and a second one, ``BEFORE <date>``, counts
+        the messages left out as ``skipped``.
         """
-        uidvalidity, uids = self._read(folder, partial(self._search_new, folder, after_uid))
+        day = None if since is None else since.date()
+        uidvalidity, uids, skipped = self._read(
+            folder, partial(self._search_new, folder, after_uid, day)
+        )
+        return NewMessages(len(uids), self._batches(folder, uidvalidity, uids, batch_size), skipped)
+
+    def _batches(
+        self, folder: str, uidvalidity: int, uids: list[int], batch_size: int
+    ) -> Iterator[list[FetchedMessage]]:
         for batch in _slices(uids, batch_size):
             messages = self._read(folder, partial(self._fetch_batch, folder, uidvalidity, batch))
             if messages:
@@ -272,17 +289,23 @@ class ImapSource:
             highest_modseq=response.get(b"HIGHESTMODSEQ") or None,
         )
 
-    def _search_new(self, folder: str, after_uid: int) -> tuple[int, list[int]]:
-        """(UIDVALIDITY, UIDs above ``after_uid`` ascending)."""
+    def _search_new(
+        self, folder: str, after_uid: int, since: date | None
+    ) -> tuple[int, list[int], int]:
+        """(UIDVALIDITY, UIDs above ``after_uid`` ascending, how many ``since`` left out)."""
         client, uidvalidity = self._examine(folder)
-        found = client.search(["UID", f"{after_uid + 1}:*"])
-        return uidvalidity, sorted(uid for uid in found if uid > after_uid)
+        after = ["UID", f"{after_uid + 1}:*"]
+        if since is None:
+            return uidvalidity, _above(after_uid, client.search(after)), 0
+        found = _above(after_uid, client.search([*after, "SINCE", since]))
+        left_out = _above(after_uid, client.search([*after, "BEFORE", since]))
+        return uidvalidity, found, len(left_out)
 
     def _fetch_batch(self, folder: str, uidvalidity: int, uids: list[int]) -> list[FetchedMessage]:
         client = self._still_examined(folder, uidvalidity)
         response: dict[int, dict[bytes, Any]] = {}
         for chunk in _slices(uids, MAX_UIDS_PER_COMMAND):
-            response.update(client.fetch(chunk, self._plan.items))
+            response.update(_uid_fetch(client, chunk, self._plan.items))
         body_key = self._plan.body_key
         return [_fetched_message(uid, response[uid], body_key) for uid in uids if uid in response]
 
@@ -367,6 +390,40 @@ class ImapSource:
         )
 
 
+def _uid_fetch(
+    client: IMAPClient, uids: list[int], items: Sequence[str]
+) -> dict[int, dict[bytes, Any]]:
+    """``client.fetch(uids, items)``, its answer read by supportctl.mail.imap_fetch
+    instead of imapclient's slower general parser.
+
+    The command goes through imaplib's ``uid()`` on imapclient's connection (``_imap``,
+    which imapclient exposes to no public method); imaplib raises imapclient's own
+    error classes, which are imaplib's.
+    """
+    uid_set = ",".join(str(uid) for uid in uids)
+    status, data = client._imap.uid("FETCH", uid_set, f"({' '.join(items)})")
+    if status != "OK":
+        raise IMAPClientError(f"fetch failed: {_joined(data)}")
+    return parse_fetch(data)
+
+
+def _joined(data: Sequence[Any]) -> str:
+    return " ".join(piece.decode("utf-8", "replace") for piece in data if isinstance(piece, bytes))
+
+
+def _quiet_imaplib(client: IMAPClient) -> None:
+    """Stop imaplib formatting log lines no one reads.
+
+    imapclient sets imaplib's debug level to 5 so that imaplib formats every protocol
+    line (the repr of each fetched literal included) for the ``imapclient.imaplib``
+    logger. With that logger silent — supportctl configures no logging — the formatting
+    alone added about half to the time of a FETCH (benchmarks/bench_sync.py). Whoever
+    enables the logger for DEBUG gets the lines as before.
+    """
+    if not logging.getLogger("imapclient.imaplib").isEnabledFor(logging.DEBUG):
+        client._imap.debug = 0
+
+
 def _fetched_message(uid: int, data: dict[bytes, Any], body_key: bytes) -> FetchedMessage:
     internaldate = data.get(b"INTERNALDATE")
     return FetchedMessage(
@@ -379,6 +436,11 @@ def _fetched_message(uid: int, data: dict[bytes, Any], body_key: bytes) -> Fetch
     )
 
 
+def _above(after_uid: int, found: Sequence[int]) -> list[int]:
+    """``found`` without the highest UID that ``n:*`` matches even below n, ascending."""
+    return sorted(uid for uid in found if uid > after_uid)
+
+
 def _flag_names(flags: Sequence[bytes]) -> tuple[str, ...]:
     return tuple(flag.decode("utf-8", "replace") for flag in flags if flag != _SESSION_FLAG)
 
@@ -386,22 +448,6 @@ def _flag_names(flags: Sequence[bytes]) -> tuple[str, ...]:
 def _slices(items: list[int], size: int) -> Iterator[list[int]]:
     for start in range(0, len(items), size):
         yield items[start : start + size]
-
-
-def _tls_context(mailbox: Mailbox) -> ssl.SSLContext | None:
-    """The TLS settings for ``security`` tls or starttls; None for none."""
-    if mailbox.security == "none":
-        return None
-    try:
-        context = ssl.create_default_context(cafile=mailbox.ca_file)
-    except OSError as exc:  # ssl.SSLError is one too
-        raise MailboxError(
-            f"mailbox {mailbox.name}: cannot use ca_file {mailbox.ca_file}: {exc.strerror or exc}"
-        ) from exc
-    if not mailbox.verify:
-        context.check_hostname = False
-        context.verify_mode = ssl.CERT_NONE
-    return context
 
 
 def _unreachable(mailbox: Mailbox, exc: BaseException) -> MailboxError:
@@ -420,17 +466,9 @@ def _unreachable(mailbox: Mailbox, exc: BaseException) -> MailboxError:
 
 def _reason(exc: BaseException, timeout: int) -> str:
     """What went wrong with a connection, in a few words."""
-    if isinstance(exc, ssl.SSLCertVerificationError):
-        return f"TLS certificate not trusted ({exc.verify_message})"
-    if isinstance(exc, ssl.SSLError):
-        return f"TLS failed ({exc.reason or exc})"
-    if isinstance(exc, TimeoutError):
-        return f"no answer within {timeout} s"
-    if isinstance(exc, OSError) and exc.strerror:
-        return exc.strerror
     if isinstance(exc, IMAPClientAbortError):
         return f"connection closed ({exc})"
-    return str(exc)
+    return connection_failure(exc, timeout)
 
 
 def _server_text(exc: IMAPClientError) -> str:

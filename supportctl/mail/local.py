@@ -7,6 +7,7 @@ source for the UIDs it does not hold yet instead of "everything after UID n".
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import mailbox as stdlib_mailbox
 import os
@@ -16,9 +17,11 @@ from pathlib import Path
 
 from supportctl.errors import MailboxError
 from supportctl.mail.parse import split_message
-from supportctl.mail.source import FetchedMessage, FolderStatus
+from supportctl.mail.source import FetchedMessage, FolderStatus, NewMessages
 
 _INBOX_NAMES = ("INBOX", "inbox", "")
+# The date of an mbox "From " line: asctime() format, in no stated zone (taken as UTC).
+_FROM_LINE_DATE = "%a %b %d %H:%M:%S %Y"
 
 
 def _stable_uid(key: str) -> int:
@@ -97,17 +100,43 @@ class LocalSource:
         return set(self._index(folder))
 
     def fetch_unknown(
-        self, folder: str, known: set[int], batch_size: int
-    ) -> Iterator[list[FetchedMessage]]:
-        """The messages whose UID is not in ``known``, oldest file first, in batches."""
+        self,
+        folder: str,
+        known: set[int],
+        batch_size: int,
+        *,
+        since: datetime | None = None,
+    ) -> NewMessages:
+        """The messages whose UID is not in ``known``, oldest file first, in batches;
+        with ``since``, those received before it are left out (and counted)."""
         index = self._index(folder)
-        wanted = sorted((uid for uid in index if uid not in known), key=lambda uid: str(index[uid]))
-        box = stdlib_mailbox.mbox(str(self._mbox), create=False) if self._mbox else None
-        try:
+        unknown = [uid for uid in index if uid not in known]
+        wanted = unknown if since is None else self._received_since(unknown, index, since)
+        wanted.sort(key=lambda uid: str(index[uid]))
+        skipped = len(unknown) - len(wanted)
+        return NewMessages(len(wanted), self._batches(wanted, index, batch_size), skipped)
+
+    def _received_since(
+        self, uids: list[int], index: dict[int, Path | int], since: datetime
+    ) -> list[int]:
+        with self._open_mbox() as box:
+            received = {uid: _received_at(index[uid], box) for uid in uids}
+        return [uid for uid, at in received.items() if at is None or at >= since]
+
+    def _batches(
+        self, wanted: list[int], index: dict[int, Path | int], batch_size: int
+    ) -> Iterator[list[FetchedMessage]]:
+        with self._open_mbox() as box:
             for start in range(0, len(wanted), batch_size):
                 yield [
                     self._read(uid, index[uid], box) for uid in wanted[start : start + batch_size]
                 ]
+
+    @contextlib.contextmanager
+    def _open_mbox(self) -> Iterator[stdlib_mailbox.mbox | None]:
+        box = stdlib_mailbox.mbox(str(self._mbox), create=False) if self._mbox else None
+        try:
+            yield box
         finally:
             if box is not None:
                 box.close()
@@ -115,7 +144,7 @@ class LocalSource:
     def _read(self, uid: int, where: Path | int, box: stdlib_mailbox.mbox | None) -> FetchedMessage:
         if isinstance(where, Path):
             raw = where.read_bytes()
-            received = datetime.fromtimestamp(where.stat().st_mtime, UTC)
+            received = _received_at(where, box)
             flags = _maildir_flags(where.name)
         else:
             assert box is not None
@@ -159,3 +188,18 @@ _MAILDIR_FLAGS = {
 def _maildir_flags(name: str) -> tuple[str, ...]:
     _, _, info = name.partition(":2,")
     return tuple(_MAILDIR_FLAGS[letter] for letter in info if letter in _MAILDIR_FLAGS)
+
+
+def _received_at(where: Path | int, box: stdlib_mailbox.mbox | None) -> datetime | None:
+    """When a message arrived: a Maildir file's modification time (what Dovecot reports
+    as INTERNALDATE), an mbox message's ``From `` line date; None when unreadable."""
+    if isinstance(where, Path):
+        return datetime.fromtimestamp(where.stat().st_mtime, UTC)
+    assert box is not None
+    with contextlib.closing(box.get_file(where, from_=True)) as message:
+        from_line = message.readline().decode("ascii", "replace").split(None, 2)
+    try:
+        stamp = datetime.strptime(from_line[2].strip(), _FROM_LINE_DATE)
+    except (IndexError, ValueError):
+        return None
+    return stamp.replace(tzinfo=UTC)

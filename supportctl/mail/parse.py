@@ -817,7 +817,8 @@ def _multipart_parts(
         return []
     chunks, closed = _split_multipart(body, boundary.encode())
     if not chunks:
-        problems.append("multipart boundary not found in body; read as text")
+        if complete:  # else the fetch may simply have stopped before the first boundary
+            problems.append("multipart boundary not found in body; read as text")
         return None
     if complete and not closed:
         problems.append("multipart has no closing boundary")
@@ -825,8 +826,24 @@ def _multipart_parts(
     for index, chunk in enumerate(chunks):
         head, part_body = split_message(chunk)
         part_complete = complete or closed or index < len(chunks) - 1
-        parts.append((_read_header_fields(head, problems), part_body, part_complete))
+        if part_complete:
+            parts.append((_read_header_fields(head, problems), part_body, True))
+        elif _header_bounds(chunk) is not None:
+            parts.append((_read_header_fields(head, []), part_body, False))
+        else:
+            # The fetch stopped inside this part's header: its last field may be cut short
+            # ("Content-Transfer-Encoding: 7b", a Content-Type without its folded boundary),
+            # so it is left out, and what the cut leaves is no fault of the message.
+            parts.append((_read_header_fields(_whole_fields(head), []), b"", False))
     return parts
+
+
+def _whole_fields(head: bytes) -> bytes:
+    """``head`` without its last field, which a cut may have shortened."""
+    last_field = max(head.rfind(b"\n", 0, len(head) - 1) + 1, 0)
+    while last_field > 0 and head[last_field : last_field + 1] in (b" ", b"\t"):
+        last_field = head.rfind(b"\n", 0, last_field - 1) + 1
+    return head[:last_field]
 
 
 def _split_multipart(body: bytes, boundary: bytes) -> tuple[list[bytes], bool]:

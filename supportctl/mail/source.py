@@ -36,8 +36,32 @@ class FetchedMessage:
     bodystructure: object | None = None
 
 
+@dataclass(frozen=True)
+class NewMessages:
+    """What a fetch will bring, known before its first batch: ``count`` messages in the
+    lists ``batches`` yields; ``skipped`` more were left on the server by ``since``.
+
+    Iterating it iterates ``batches`` (once: the batches are read as they are asked for).
+    """
+
+    count: int
+    batches: Iterator[list[FetchedMessage]]
+    skipped: int = 0
+
+    def __iter__(self) -> Iterator[list[FetchedMessage]]:
+        return self.batches
+
+    def __next__(self) -> list[FetchedMessage]:
+        return next(self.batches)
+
+
 class MailSource(Protocol):
-    """The read-only operations sync performs on one mailbox."""
+    """The read-only operations sync performs on one mailbox.
+
+    ``since`` (an aware instant, the start of a day in the config's zone) leaves out the
+    messages received before it: INTERNALDATE for IMAP, the file's time for a Maildir,
+    the ``From`` line's date for an mbox. A message whose date cannot be read is kept.
+    """
 
     # True when UIDs only grow (IMAP), so "after UID n" finds new mail; a source whose
     # UIDs are hashes (local files) sets False and offers ``fetch_unknown`` instead.
@@ -49,8 +73,8 @@ class MailSource(Protocol):
         ...
 
     def fetch_new(
-        self, folder: str, after_uid: int, batch_size: int
-    ) -> Iterator[list[FetchedMessage]]:
+        self, folder: str, after_uid: int, batch_size: int, *, since: datetime | None = None
+    ) -> NewMessages:
         """Messages with UID > ``after_uid``, ascending, in batches of ``batch_size``."""
         ...
 
@@ -61,10 +85,6 @@ class MailSource(Protocol):
     def flag_changes(self, folder: str, since_modseq: int) -> dict[int, tuple[str, ...]]:
         """UID → flags of messages whose flags changed after ``since_modseq``
         (RFC 7162 CHANGEDSINCE); empty where the source has no mod-sequences."""
-        ...
-
-    def folder_names(self) -> list[str]:
-        """The names of the folders that can be opened (for "did you mean" hints)."""
         ...
 
     def close(self) -> None: ...

@@ -6,25 +6,41 @@ costs one round trip at any size. New messages come in batches; each batch's mes
 conversation changes and the folder's checkpoint commit in one transaction, so a run
 killed at any instant resumes without loss or duplicates. A mailbox that fails is
 reported and the others go on.
+
+A batch is parsed first, then threaded against the part of the store it touches, read in
+a few queries (``BatchView``) and written back in a few more: a handful of statements per
+batch rather than several per message.
+
+``since`` (a date in the config's time zone) limits a run to the messages received on or
+after it (IMAP ``UID SEARCH UID n:* SINCE``, RFC 3501 §6.4.4, which compares dates). The
+messages it leaves out are not fetched by any later run, with or without ``since``: an
+IMAP folder's checkpoint moves past them (as with mbsync's MaxMessages or offlineimap's
+maxage), and a local folder, whose UIDs have no order, keeps leaving out what is older
+than the latest ``since`` it was given. That is what importing a mailbox with a long past
+wants: the next cron run must not pull in the years the admin chose to leave behind.
+They stay on the server, untouched, and count as neither stored nor removed. New mail
+(an IMAP UID above the checkpoint) is fetched whatever its date.
 """
 
 from __future__ import annotations
 
 import time
-from collections.abc import Callable, Iterator
-from dataclasses import dataclass, field
-from datetime import datetime
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass, field, replace
+from datetime import UTC, date, datetime
+from datetime import time as time_of_day
 from typing import Any
 
 from supportctl.config.model import Config, Mailbox
 from supportctl.errors import ExitStatus, LockedError, SupportctlError
 from supportctl.mail.conversation import ConversationUpdate, message_effects
 from supportctl.mail.parse import ParsedMessage, parse_message
-from supportctl.mail.source import FetchedMessage, MailSource
+from supportctl.mail.source import FetchedMessage, FolderStatus, MailSource, NewMessages
 from supportctl.mail.subject import normalize_subject, ticket_token
 from supportctl.mail.threading import ThreadLookups, choose_conversation
 from supportctl.store import mail as queries
-from supportctl.store.database import Store, Tx
+from supportctl.store.database import Row, Store, Tx
+from supportctl.store.triage import EventRow, add_events
 
 ACTOR = "sync"
 SUMMARY_COLUMNS = (
@@ -73,8 +89,25 @@ class SyncReport:
         return ExitStatus.FAILED
 
 
+@dataclass(frozen=True)
+class FolderProgress:
+    """How far the fetch of one folder has come: ``done`` of ``total`` new messages
+    stored, ``seconds`` after its first batch was asked for."""
+
+    mailbox: str
+    folder: str
+    done: int
+    total: int
+    seconds: float
+
+    @property
+    def rate(self) -> float:
+        """Messages stored per second so far (0 before the first)."""
+        return self.done / self.seconds if self.seconds > 0 else 0.0
+
+
 SourceFactory = Callable[[Mailbox], MailSource]
-Progress = Callable[[str], None]
+Progress = Callable[[FolderProgress], None]
 
 
 def sync(
@@ -83,31 +116,35 @@ def sync(
     *,
     now: datetime,
     mailboxes: tuple[str, ...] = (),
+    since: date | None = None,
     dry_run: bool = False,
     wait: float = 0.0,
     open_source: SourceFactory | None = None,
     progress: Progress | None = None,
 ) -> SyncReport:
-    """Sync the named mailboxes (all when none named); one report per mailbox."""
+    """Sync the named mailboxes (all when none named); one report per mailbox.
+
+    ``since``: only messages received on or after that day (in ``config.timezone``);
+    see the module's docstring for what later runs do about the ones left out.
+    ``progress`` is called after every batch is committed.
+    """
     from supportctl.mail.sources import open_source as default_open_source
 
     chosen = [config.mailbox(name) for name in mailboxes] if mailboxes else list(config.mailboxes)
+    plan = _RunPlan(
+        now=int(now.timestamp()),
+        since=None if since is None else start_of_day(since, config.timezone),
+        dry_run=dry_run,
+        progress=progress or (lambda _progress: None),
+    )
     report = SyncReport()
     for mailbox in chosen:
         started = time.monotonic()
         result = MailboxSyncReport(mailbox.name)
         try:
             with store.lock(f"mailbox:{mailbox.name}", wait=wait):
-                _sync_mailbox(
-                    config,
-                    store,
-                    mailbox,
-                    (open_source or default_open_source)(mailbox),
-                    result,
-                    now,
-                    dry_run,
-                    progress or (lambda _line: None),
-                )
+                source = (open_source or default_open_source)(mailbox)
+                _sync_mailbox(config, store, mailbox, source, result, plan)
         except LockedError as exc:
             result.status, result.error = "locked", str(exc)
         except SupportctlError as exc:
@@ -117,15 +154,32 @@ def sync(
     return report
 
 
+def start_of_day(day: date, timezone: str) -> datetime:
+    """The first instant of ``day`` in ``timezone``, as aware UTC."""
+    import pytz
+
+    zone = pytz.timezone(timezone)
+    local = zone.normalize(zone.localize(datetime.combine(day, time_of_day())))
+    return local.astimezone(UTC)
+
+
+@dataclass(frozen=True)
+class _RunPlan:
+    """What every folder of one run shares."""
+
+    now: int  # epoch seconds
+    since: datetime | None
+    dry_run: bool
+    progress: Progress
+
+
 def _sync_mailbox(
     config: Config,
     store: Store,
     mailbox: Mailbox,
     source: MailSource,
     result: MailboxSyncReport,
-    now: datetime,
-    dry_run: bool,
-    progress: Progress,
+    plan: _RunPlan,
 ) -> None:
     ours = set(mailbox.addresses) | {agent.email for agent in config.team if agent.email}
     folders = [(folder, False) for folder in mailbox.folders]
@@ -133,11 +187,29 @@ def _sync_mailbox(
         folders.append((mailbox.sent_folder, True))
     try:
         for folder, outbound in folders:
-            FolderSync(store, mailbox, source, folder, outbound, ours, now, result, progress).run(
-                dry_run
-            )
+            FolderSync(store, mailbox, source, folder, outbound, ours, result, plan).run()
     finally:
         source.close()
+
+
+@dataclass(frozen=True)
+class _Incoming:
+    """A fetched message, parsed, with what threading it needs."""
+
+    fetched: FetchedMessage
+    parsed: ParsedMessage
+    direction: str
+    customer: str | None
+    subject_key: str
+    ticket: int | None
+    at: int  # the message's time for its conversation: sent, else received
+    received_at: int
+
+    @property
+    def linked(self) -> list[str]:
+        """The Message-IDs it answers or refers to."""
+        first = [self.parsed.in_reply_to] if self.parsed.in_reply_to else []
+        return first + list(self.parsed.references)
 
 
 class FolderSync:
@@ -151,93 +223,121 @@ class FolderSync:
         folder: str,
         outbound: bool,
         ours: set[str],
-        now: datetime,
         result: MailboxSyncReport,
-        progress: Progress,
+        plan: _RunPlan,
     ):
         self.store, self.mailbox, self.source, self.folder = store, mailbox, source, folder
-        self.outbound, self.ours, self.result, self.progress = outbound, ours, result, progress
-        self.now = int(now.timestamp())
+        self.outbound, self.ours, self.result, self.plan = outbound, ours, result, plan
+        self.now = plan.now
 
-    def run(self, dry_run: bool) -> None:
+    def run(self) -> None:
         status = self.source.folder_status(self.folder)
         with self.store.transaction(readonly=True) as tx:
-            checkpoint = queries.folder_checkpoint(tx, self.mailbox.name, self.folder)
-            stored = queries.present_message_count(
-                tx, self.mailbox.name, self.folder, status.uidvalidity
-            )
-        rescan = checkpoint is not None and checkpoint.uidvalidity != status.uidvalidity
-        last_uid = checkpoint.last_uid if checkpoint and not rescan else 0
-        modseq = checkpoint.highest_modseq if checkpoint and not rescan else None
-        ascending = self.source.uids_ascending
-        unchanged = (
-            checkpoint is not None
-            and not rescan
-            and ascending
-            and status.uidnext <= last_uid + 1
-            and status.messages == stored
-            and (status.highest_modseq is None or status.highest_modseq == modseq)
+            saved = queries.folder_checkpoint(tx, self.mailbox.name, self.folder)
+        if saved is not None and saved.uidvalidity == status.uidvalidity:
+            if not self._changed(status, saved):
+                return
+            self._catch_up(status, saved, rescan=False)
+        else:
+            fresh = queries.FolderCheckpoint(status.uidvalidity, 0, None)
+            self._catch_up(status, fresh, rescan=saved is not None)
+
+    def _changed(self, status: FolderStatus, checkpoint: queries.FolderCheckpoint) -> bool:
+        """False when STATUS shows nothing new since the last complete run: no new UID,
+        the same count, the same HIGHESTMODSEQ. A local folder always counts as changed
+        (its UIDs have no order, and reading it costs no round trips)."""
+        return not (
+            self.source.uids_ascending
+            and status.uidnext <= checkpoint.last_uid + 1
+            and status.messages == checkpoint.messages
+            and status.highest_modseq in (None, checkpoint.highest_modseq)
         )
-        if unchanged:
+
+    def _catch_up(
+        self, status: FolderStatus, checkpoint: queries.FolderCheckpoint, rescan: bool
+    ) -> None:
+        """Fetch what is new, apply flag changes, mark removals, save the checkpoint."""
+        ascending = self.source.uids_ascending
+        since = self._since(checkpoint, ascending)
+        new = self._new_messages(checkpoint, ascending, since)
+        if self.plan.dry_run:
+            self.result.new_messages += new.count
             return
-        if dry_run:
-            self.result.new_messages += len(self._new_uids(status.uidvalidity, last_uid, ascending))
-            return
-        self._fetch(status.uidvalidity, last_uid, modseq, ascending, rescan, status.highest_modseq)
+        last_uid = self._fetch(new, checkpoint, ascending, rescan)
+        if ascending:
+            # Every UID below UIDNEXT was fetched or left out on purpose.
+            last_uid = max(last_uid, status.uidnext - 1)
+        modseq = checkpoint.highest_modseq
         if modseq is not None and status.highest_modseq and status.highest_modseq != modseq:
             self._apply_flag_changes(status.uidvalidity, modseq)
+        skipped = new.skipped + (checkpoint.skipped if ascending else 0)
         with self.store.transaction(readonly=True) as tx:
             stored = queries.present_message_count(
                 tx, self.mailbox.name, self.folder, status.uidvalidity
             )
-        if stored > status.messages:
-            self._mark_gone(status.uidvalidity)
-        self._save_checkpoint(status.uidvalidity, status.highest_modseq)
+        if stored + skipped > status.messages:
+            skipped = self._mark_gone(status.uidvalidity, skipped, last_uid if ascending else None)
+        done = queries.FolderCheckpoint(
+            uidvalidity=status.uidvalidity,
+            last_uid=last_uid,
+            highest_modseq=status.highest_modseq,
+            messages=status.messages,
+            skipped=skipped,
+            skip_before=checkpoint.skip_before if since is None else int(since.timestamp()),
+        )
+        self._save_checkpoint(done)
 
-    def _new_uids(self, uidvalidity: int, last_uid: int, ascending: bool) -> set[int]:
-        with self.store.transaction(readonly=True) as tx:
-            known = queries.known_uids(tx, self.mailbox.name, self.folder, uidvalidity)
-        return {
-            uid
-            for uid in self.source.uids(self.folder)
-            if uid not in known and (not ascending or uid > last_uid)
-        }
+    def _since(self, checkpoint: queries.FolderCheckpoint, ascending: bool) -> datetime | None:
+        """This run's ``since``; for a local folder, whose UIDs have no order to move past,
+        the latest of it and the ``since`` of earlier runs."""
+        earlier = None if ascending or checkpoint.skip_before is None else checkpoint.skip_before
+        candidates = [
+            self.plan.since,
+            None if earlier is None else datetime.fromtimestamp(earlier, UTC),
+        ]
+        return max((since for since in candidates if since is not None), default=None)
 
-    def _batches(
-        self, uidvalidity: int, last_uid: int, ascending: bool
-    ) -> Iterator[list[FetchedMessage]]:
+    def _new_messages(
+        self, checkpoint: queries.FolderCheckpoint, ascending: bool, since: datetime | None
+    ) -> NewMessages:
+        batch_size = self.mailbox.batch_size
         if ascending:
-            return self.source.fetch_new(self.folder, last_uid, self.mailbox.batch_size)
+            return self.source.fetch_new(self.folder, checkpoint.last_uid, batch_size, since=since)
         with self.store.transaction(readonly=True) as tx:
-            known = queries.known_uids(tx, self.mailbox.name, self.folder, uidvalidity)
-        return self.source.fetch_unknown(self.folder, known, self.mailbox.batch_size)  # type: ignore[attr-defined]
+            known = queries.known_uids(tx, self.mailbox.name, self.folder, checkpoint.uidvalidity)
+        return self.source.fetch_unknown(self.folder, known, batch_size, since=since)  # type: ignore[attr-defined]
 
     def _fetch(
         self,
-        uidvalidity: int,
-        last_uid: int,
-        modseq: int | None,
+        new: NewMessages,
+        checkpoint: queries.FolderCheckpoint,
         ascending: bool,
         rescan: bool,
-        highest_modseq: int | None,
-    ) -> None:
-        for batch in self._batches(uidvalidity, last_uid, ascending):
+    ) -> int:
+        """Store every batch of ``new``; return the last UID stored (ascending sources)."""
+        last_uid = checkpoint.last_uid
+        done, started = 0, time.monotonic()
+        for batch in new:
+            incoming = [self._incoming(fetched) for fetched in batch]
+            if ascending:
+                last_uid = max(last_uid, *(fetched.uid for fetched in batch))
+            # The checkpoint keeps the rest as it was until every batch is in, so flag
+            # changes of a run cut short are fetched again next time.
+            progress = replace(checkpoint, last_uid=last_uid)
             with self.store.transaction() as tx:
-                for fetched in batch:
-                    self._store_message(tx, uidvalidity, fetched, rescan)
-                if ascending and batch:
-                    last_uid = max(last_uid, *(m.uid for m in batch))
-                # The checkpoint keeps the old modseq until every batch is in, so flag
-                # changes of a run cut short are fetched again next time.
-                checkpoint = queries.FolderCheckpoint(uidvalidity, last_uid, modseq)
+                self._store_batch(tx, checkpoint.uidvalidity, incoming, rescan)
                 queries.save_folder_checkpoint(
-                    tx, self.mailbox.name, self.folder, checkpoint, self.now
+                    tx, self.mailbox.name, self.folder, progress, self.now
                 )
-            self.progress(f"{self.mailbox.name}/{self.folder}: {self.result.new_messages} new")
+            done += len(batch)
+            self._report(done, new.count, started)
+        return last_uid
 
-    def _store_message(
-        self, tx: Tx, uidvalidity: int, fetched: FetchedMessage, rescan: bool
-    ) -> None:
+    def _report(self, done: int, total: int, started: float) -> None:
+        seconds = time.monotonic() - started
+        self.plan.progress(FolderProgress(self.mailbox.name, self.folder, done, total, seconds))
+
+    def _incoming(self, fetched: FetchedMessage) -> _Incoming:
         parsed = parse_message(
             fetched.header,
             fetched.body,
@@ -245,103 +345,91 @@ class FolderSync:
             size=fetched.size,
             keep_body=self.mailbox.fetch == "full",
         )
-        name = self.mailbox.name
-        if rescan and queries.relocate_message(
-            tx, name, self.folder, parsed.message_id, parsed.from_address, uidvalidity, fetched.uid
-        ):
-            return
         direction = "outbound" if self.outbound or parsed.from_address in self.ours else "inbound"
-        copy_of = queries.conversation_of_copy(tx, name, parsed.message_id, parsed.from_address)
+        received_at = _received_at(fetched, parsed, self.now)
+        return _Incoming(
+            fetched=fetched,
+            parsed=parsed,
+            direction=direction,
+            customer=_customer(parsed, direction, self.ours),
+            subject_key=normalize_subject(parsed.subject),
+            ticket=ticket_token(parsed.subject),
+            at=int(parsed.sent_at.timestamp()) if parsed.sent_at else received_at,
+            received_at=received_at,
+        )
+
+    def _store_batch(
+        self, tx: Tx, uidvalidity: int, incoming: Sequence[_Incoming], rescan: bool
+    ) -> None:
+        name = self.mailbox.name
+        stored = queries.stored_uids(
+            tx, name, self.folder, uidvalidity, [m.fetched.uid for m in incoming]
+        )
+        # An earlier run that was cut short may have stored some of them already.
+        fresh = [m for m in incoming if m.fetched.uid not in stored]
+        if rescan:
+            fresh = [m for m in fresh if not self._relocated(tx, uidvalidity, m)]
+        view = BatchView.read(tx, name, fresh)
+        for message in fresh:
+            self._thread(view, uidvalidity, message)
+        view.write(tx)
+
+    def _relocated(self, tx: Tx, uidvalidity: int, message: _Incoming) -> bool:
+        parsed = message.parsed
+        return queries.relocate_message(
+            tx,
+            self.mailbox.name,
+            self.folder,
+            parsed.message_id,
+            parsed.from_address,
+            uidvalidity,
+            message.fetched.uid,
+        )
+
+    def _thread(self, view: BatchView, uidvalidity: int, message: _Incoming) -> None:
+        parsed = message.parsed
+        copy_of = view.copy_of(parsed.message_id, parsed.from_address)
         if copy_of is not None:
             # Another copy of a message we hold counts once in its conversation.
-            self._insert(tx, uidvalidity, fetched, parsed, direction, copy_of)
+            self._add_message(view, uidvalidity, message, copy_of)
             return
-        customer = _customer(parsed, direction, self.ours)
-        at = (
-            int(parsed.sent_at.timestamp())
-            if parsed.sent_at
-            else _received_at(fetched, parsed, self.now)
-        )
-        subject_key = normalize_subject(parsed.subject)
+        window_start = message.at - self.mailbox.thread_window.total_seconds
         decision = choose_conversation(
             in_reply_to=parsed.in_reply_to,
             references=parsed.references,
-            ticket_number=ticket_token(parsed.subject),
-            customer=customer,
-            subject_key=subject_key,
-            outbound=direction == "outbound",
-            lookups=self._lookups(tx, at),
+            ticket_number=message.ticket,
+            customer=message.customer,
+            subject_key=message.subject_key,
+            outbound=message.direction == "outbound",
+            lookups=view.lookups(window_start),
         )
-        conversation = (
-            queries.conversation_row(tx, decision.conversation_id)
-            if decision.conversation_id
-            else None
-        )
+        conversation_id = decision.conversation_id
+        conversation = view.conversation(conversation_id) if conversation_id else None
         update = message_effects(
             conversation,
-            direction=direction,
-            at=at,
+            direction=message.direction,
+            at=message.at,
             auto_submitted=parsed.auto_submitted,
             after_reply=self.mailbox.after_reply,
         )
-        conversation_id = decision.conversation_id
         if conversation_id is None:
-            conversation_id = queries.insert_conversation(
-                tx, _new_conversation(self.mailbox, parsed, customer, subject_key, at, update)
+            conversation_id = view.start_conversation(
+                _new_conversation(self.mailbox, message, update)
             )
             self.result.conversations_opened += 1
-        if not self._insert(tx, uidvalidity, fetched, parsed, direction, conversation_id):
-            return
-        if conversation is not None:
-            self._apply_update(tx, conversation_id, update, at)
+        elif conversation is not None:
+            view.update(conversation_id, update, message.at)
+            self.result.conversations_reopened += update.reopened
+        self._add_message(view, uidvalidity, message, conversation_id)
 
-    def _insert(
-        self,
-        tx: Tx,
-        uidvalidity: int,
-        fetched: FetchedMessage,
-        parsed: ParsedMessage,
-        direction: str,
-        conversation_id: int,
-    ) -> bool:
-        """Store the message row; False when an earlier, interrupted run stored it."""
-        received_at = _received_at(fetched, parsed, self.now)
-        row = _message_row(
-            self.mailbox,
-            self.folder,
-            uidvalidity,
-            fetched,
-            parsed,
-            direction,
-            received_at,
-            conversation_id,
-        )
-        if queries.insert_message(tx, row) is None:
-            return False
-        self.result.new_messages += 1
-        self.result.parse_problems += bool(parsed.problems)
-        return True
-
-    def _apply_update(
-        self, tx: Tx, conversation_id: int, update: ConversationUpdate, at: int
+    def _add_message(
+        self, view: BatchView, uidvalidity: int, message: _Incoming, conversation_id: int
     ) -> None:
-        queries.update_conversation(tx, conversation_id, update.changes)
-        for kind, old, new, reason in update.events:
-            queries.add_event(tx, conversation_id, at, ACTOR, kind, old, new, reason)
-        self.result.conversations_reopened += update.reopened
-
-    def _lookups(self, tx: Tx, at: int) -> ThreadLookups:
-        name = self.mailbox.name
-        window_start = at - self.mailbox.thread_window.total_seconds
-        return ThreadLookups(
-            by_message_ids=lambda ids: queries.conversations_of_message_ids(tx, name, ids),
-            customer_of=lambda number: _customer_in_mailbox(
-                queries.conversation_row(tx, number), name
-            ),
-            by_subject=lambda customer, key: queries.conversation_by_subject(
-                tx, name, customer, key, window_start
-            ),
+        view.add_message(
+            _message_row(self.mailbox, self.folder, uidvalidity, message, conversation_id)
         )
+        self.result.new_messages += 1
+        self.result.parse_problems += bool(message.parsed.problems)
 
     def _apply_flag_changes(self, uidvalidity: int, modseq: int) -> None:
         changes = self.source.flag_changes(self.folder, modseq)
@@ -350,20 +438,147 @@ class FolderSync:
                 tx, self.mailbox.name, self.folder, uidvalidity, changes
             )
 
-    def _mark_gone(self, uidvalidity: int) -> None:
+    def _mark_gone(self, uidvalidity: int, skipped: int, last_uid: int | None) -> int:
+        """Mark the stored messages the server no longer has; return how many of the
+        skipped ones are still there (unchanged for a local folder, which counts them
+        afresh every run)."""
         present = self.source.uids(self.folder)
         with self.store.transaction() as tx:
             known = queries.known_uids(tx, self.mailbox.name, self.folder, uidvalidity)
             self.result.gone += queries.mark_gone(
                 tx, self.mailbox.name, self.folder, uidvalidity, known - present, self.now
             )
+        if last_uid is None:
+            return skipped
+        return sum(1 for uid in present - known if uid <= last_uid)
 
-    def _save_checkpoint(self, uidvalidity: int, highest_modseq: int | None) -> None:
+    def _save_checkpoint(self, checkpoint: queries.FolderCheckpoint) -> None:
         with self.store.transaction() as tx:
-            current = queries.folder_checkpoint(tx, self.mailbox.name, self.folder)
-            last_uid = current.last_uid if current and current.uidvalidity == uidvalidity else 0
-            checkpoint = queries.FolderCheckpoint(uidvalidity, last_uid, highest_modseq)
             queries.save_folder_checkpoint(tx, self.mailbox.name, self.folder, checkpoint, self.now)
+
+
+# The columns of a conversation row its first message does not set, as the schema's
+# defaults have them (threading reads them before the row is written).
+_UNSET_CONVERSATION_COLUMNS: dict[str, Any] = {
+    "last_inbound_at": None,
+    "last_outbound_at": None,
+    "first_response_at": None,
+    "resolved_at": None,
+    "reopened_count": 0,
+}
+
+
+class BatchView:
+    """The part of the store one batch threads against: read in a few queries before it,
+    kept current in memory as the batch adds messages and conversations (messages of a
+    batch answer each other), written back in a few statements after it.
+
+    A conversation the batch starts gets its number at once; its row, message rows,
+    conversation changes and events wait for ``write``, in the same transaction.
+    """
+
+    def __init__(self, mailbox: str, numbers: queries.ConversationNumbers):
+        self.mailbox = mailbox
+        self._numbers = numbers
+        self._links: dict[str, list[Row]] = {}  # Message-ID → its messages, newest first
+        self._conversations: dict[int, Row] = {}
+        self._newest: dict[tuple[str, str], Row] = {}  # (customer, subject_key) → row
+        self._changes: dict[int, dict[str, Any]] = {}  # of conversations stored before
+        self._started: list[int] = []
+        self._messages: list[dict[str, Any]] = []
+        self._events: list[EventRow] = []
+
+    @classmethod
+    def read(cls, tx: Tx, mailbox: str, incoming: Iterable[_Incoming]) -> BatchView:
+        """Everything ``incoming`` may ask: the messages under its Message-IDs and the
+        ones it links to, the conversations those and its ticket tokens name, and the
+        conversations of its customers under its subjects."""
+        view = cls(mailbox, queries.ConversationNumbers(tx))
+        incoming = list(incoming)
+        message_ids = {m.parsed.message_id for m in incoming}
+        message_ids.update(linked for m in incoming for linked in m.linked)
+        for row in queries.messages_by_message_id(tx, mailbox, message_ids):
+            view._links.setdefault(row["message_id"], []).append(row)
+        pairs = [(m.customer, m.subject_key) for m in incoming if m.customer and m.subject_key]
+        for row in queries.conversations_by_subject(tx, mailbox, pairs):
+            view._remember(row)
+        wanted = {row["conversation_id"] for rows in view._links.values() for row in rows}
+        wanted.update(m.ticket for m in incoming if m.ticket is not None)
+        for row in queries.conversations_by_id(tx, wanted - view._conversations.keys()):
+            view._remember(row)
+        return view
+
+    def lookups(self, window_start: int) -> ThreadLookups:
+        return ThreadLookups(
+            by_message_ids=lambda ids: [row for i in ids for row in self._links.get(i, ())],
+            customer_of=lambda number: _customer_in_mailbox(
+                self._conversations.get(number), self.mailbox
+            ),
+            by_subject=lambda customer, key: self._active(customer, key, window_start),
+        )
+
+    def copy_of(self, message_id: str, from_address: str | None) -> int | None:
+        """The conversation of a message we hold under this Message-ID from this sender
+        (the copy of a reply Cc'd to the shared inbox, a message filed in two folders)."""
+        for row in self._links.get(message_id, ()):
+            if (row["from_address"] or "") == (from_address or ""):
+                return row["conversation_id"]
+        return None
+
+    def conversation(self, conversation_id: int) -> Row | None:
+        return self._conversations.get(conversation_id)
+
+    def start_conversation(self, values: dict[str, Any]) -> int:
+        """A new conversation; its number."""
+        number = self._numbers.next()
+        self._started.append(number)
+        self._remember({**_UNSET_CONVERSATION_COLUMNS, **values, "id": number})
+        return number
+
+    def update(self, conversation_id: int, update: ConversationUpdate, at: int) -> None:
+        row = self._conversations[conversation_id]
+        row.update(update.changes)
+        if conversation_id not in self._started:  # those are written whole
+            self._changes.setdefault(conversation_id, {}).update(update.changes)
+        self._remember(row)
+        self._events += [
+            (conversation_id, at, ACTOR, kind, old, new, reason)
+            for kind, old, new, reason in update.events
+        ]
+
+    def add_message(self, row: dict[str, Any]) -> None:
+        self._messages.append(row)
+        conversation = self._conversations.get(row["conversation_id"])
+        link = {
+            "conversation_id": row["conversation_id"],
+            "message_id": row["message_id"],
+            "from_address": row["from_address"],
+            "customer": conversation["customer"] if conversation else None,
+        }
+        self._links.setdefault(row["message_id"], []).insert(0, link)
+
+    def write(self, tx: Tx) -> None:
+        """Store the batch: new conversations, changes, messages, events."""
+        queries.insert_conversations(tx, [self._conversations[n] for n in self._started])
+        queries.update_conversations(tx, self._changes)
+        queries.insert_messages(tx, self._messages)
+        add_events(tx, self._events)
+
+    def _remember(self, row: Row) -> None:
+        self._conversations[row["id"]] = row
+        key = (row["customer"], row["subject_key"])
+        if row["mailbox"] != self.mailbox or not all(key):
+            return
+        newest = self._newest.get(key)
+        if newest is None or newest["updated_at"] <= row["updated_at"]:
+            self._newest[key] = row
+
+    def _active(self, customer: str, subject_key: str, window_start: int) -> int | None:
+        """The customer's conversation under this subject active since ``window_start``."""
+        newest = self._newest.get((customer, subject_key))
+        if newest is None or newest["updated_at"] < window_start:
+            return None
+        return newest["id"]
 
 
 def _received_at(fetched: FetchedMessage, parsed: ParsedMessage, now: int) -> int:
@@ -371,7 +586,7 @@ def _received_at(fetched: FetchedMessage, parsed: ParsedMessage, now: int) -> in
     return int(instant.timestamp()) if instant else now
 
 
-def _customer_in_mailbox(row: dict[str, Any] | None, mailbox: str) -> str | None:
+def _customer_in_mailbox(row: Row | None, mailbox: str) -> str | None:
     """The conversation's customer, "" when there is no such conversation in ``mailbox``."""
     if row is None or row["mailbox"] != mailbox:
         return ""
@@ -388,36 +603,26 @@ def _customer(parsed: ParsedMessage, direction: str, ours: set[str]) -> str | No
 
 
 def _new_conversation(
-    mailbox: Mailbox,
-    parsed: ParsedMessage,
-    customer: str | None,
-    subject_key: str,
-    at: int,
-    update: ConversationUpdate,
+    mailbox: Mailbox, message: _Incoming, update: ConversationUpdate
 ) -> dict[str, Any]:
+    parsed, customer = message.parsed, message.customer
     return {
         "mailbox": mailbox.name,
         "channel": mailbox.channel,
         "customer": customer,
         "customer_name": parsed.from_name if customer == parsed.from_address else None,
         "subject": parsed.subject,
-        "subject_key": subject_key,
-        "created_at": at,
+        "subject_key": message.subject_key,
+        "created_at": message.at,
         "language": parsed.language,
         **update.changes,
     }
 
 
 def _message_row(
-    mailbox: Mailbox,
-    folder: str,
-    uidvalidity: int,
-    fetched: FetchedMessage,
-    parsed: ParsedMessage,
-    direction: str,
-    received_at: int,
-    conversation_id: int,
+    mailbox: Mailbox, folder: str, uidvalidity: int, message: _Incoming, conversation_id: int
 ) -> dict[str, Any]:
+    fetched, parsed = message.fetched, message.parsed
     return {
         "mailbox": mailbox.name,
         "folder": folder,
@@ -432,8 +637,8 @@ def _message_row(
         "cc_addresses": ",".join(parsed.cc_addresses),
         "subject": parsed.subject,
         "sent_at": int(parsed.sent_at.timestamp()) if parsed.sent_at else None,
-        "received_at": received_at,
-        "direction": direction,
+        "received_at": message.received_at,
+        "direction": message.direction,
         "size": fetched.size,
         "snippet": parsed.snippet,
         "attachments": [

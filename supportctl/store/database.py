@@ -71,6 +71,11 @@ class Tx:
         self._dialect = dialect
         self._connection = connection
 
+    @property
+    def dialect(self) -> str:
+        """``"sqlite"`` or ``"postgresql"``, for the rare query that must differ."""
+        return self._dialect.name
+
     def execute(self, sql: str, params: Params = ()) -> int:
         """Run one statement; return the number of rows it changed."""
         with self._cursor(sql, params) as cursor:

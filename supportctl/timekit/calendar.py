@@ -44,6 +44,10 @@ ROUND_THE_CLOCK: WeeklyHours = {weekday: (HourRange(0, MINUTES_PER_DAY),) for we
 # Searching this far without finding an open instant means the calendar is never open.
 _SEARCH_YEARS = 10
 _ONE_DAY = timedelta(days=1)
+_EPOCH_DAY = date(1970, 1, 1)
+_EPOCH_WALL = datetime(1970, 1, 1)
+_MAX_REMEMBERED_OFFSETS = 50_000
+_US_PER_DAY = 86_400 * US_PER_SECOND
 
 Span = tuple[int, int]  # [start, end) in epoch microseconds
 
@@ -117,6 +121,7 @@ class BusinessCalendar:
             self._zone = pytz.timezone(timezone)
         except pytz.UnknownTimeZoneError as error:
             raise ConfigError(f"calendar {name!r}: unknown time zone {timezone!r}") from error
+        self._offsets: dict[int, int] = {}  # instant → UTC offset, for wall_to_us
         self.name = name
         self.timezone = timezone
         self._week = hours
@@ -124,7 +129,7 @@ class BusinessCalendar:
         self._special_hours = special_hours
         self._day_closures = tuple(c for c in closures if not isinstance(c.start, datetime))
         self._instant_closures = tuple(
-            (to_epoch_us(c.start), to_epoch_us(c.end), c)
+            (self.instant_us(c.start), self.instant_us(c.end), c)
             for c in closures
             if isinstance(c.start, datetime) and isinstance(c.end, datetime)
         )
@@ -274,6 +279,11 @@ class BusinessCalendar:
             f"calendar {self.name!r} has no open day in the {_SEARCH_YEARS} years after {day}"
         )
 
+    def instant_us(self, value: datetime) -> int:
+        """An aware datetime, or a naive one read as local wall-clock time in this
+        calendar's zone (as the config's closures give times) → epoch microseconds."""
+        return to_epoch_us(value) if value.tzinfo is not None else self.wall_to_us(value)
+
     def local_wall_us(self, t: int) -> datetime:
         """The naive local wall-clock time at instant ``t``."""
         local = self._zone.fromutc(datetime(1970, 1, 1) + timedelta(microseconds=t))
@@ -281,16 +291,39 @@ class BusinessCalendar:
 
     def wall_to_us(self, wall: datetime) -> int:
         """A naive local wall-clock time → instant. In a DST gap: the transition; in a DST
-        overlap: the first occurrence."""
-        try:
-            return to_epoch_us(self._zone.localize(wall, is_dst=None))
-        except pytz.AmbiguousTimeError:
-            both = (self._zone.localize(wall, is_dst=flag) for flag in (True, False))
-            return min(to_epoch_us(instant) for instant in both)
-        except pytz.NonExistentTimeError:
-            return self._gap_transition_us(wall)
+        overlap: the first occurrence.
+
+        Not ``localize(wall, is_dst=None)``, which is several times slower and dominated
+        building a year. UTC offsets stay within ±15 h and zones change offset at most
+        once a day, so: if the offset is the same at the midnights (read as UTC) from the
+        day before ``wall``'s date to two days after, it is ``wall``'s (the common case,
+        and these probes are shared by neighbouring dates). Otherwise the offsets a day
+        before, at and a day after ``wall`` are the candidates, and each that maps back
+        to ``wall`` is an occurrence of it: none is a gap, two an overlap.
+        """
+        as_utc = (wall - _EPOCH_WALL) // MICROSECOND
+        midnight = as_utc - as_utc % _US_PER_DAY
+        steady = {self._offset_us(midnight + days * _US_PER_DAY) for days in (-1, 0, 1, 2)}
+        if len(steady) == 1:
+            return as_utc - steady.pop()
+        offsets = {self._offset_us(as_utc + shift) for shift in (-_US_PER_DAY, 0, _US_PER_DAY)}
+        occurrences = [
+            as_utc - offset for offset in offsets if self._offset_us(as_utc - offset) == offset
+        ]
+        return min(occurrences) if occurrences else self._gap_transition_us(wall)
 
     # -- internals ------------------------------------------------------------------------
+
+    def _offset_us(self, t: int) -> int:
+        """The zone's UTC offset at instant ``t``, in microseconds (remembered: the
+        probes of ``wall_to_us`` repeat from one date to the next)."""
+        offset = self._offsets.get(t)
+        if offset is None:
+            if len(self._offsets) >= _MAX_REMEMBERED_OFFSETS:
+                self._offsets.clear()
+            local = self._zone.fromutc(_EPOCH_WALL + timedelta(microseconds=t))
+            offset = self._offsets[t] = local.utcoffset() // MICROSECOND
+        return offset
 
     def _gap_transition_us(self, wall: datetime) -> int:
         # The clocks jump over ``wall``: the transition is the first instant whose wall time
@@ -376,13 +409,14 @@ class BusinessCalendar:
         spans: list[Span] = []
         if holiday is None and not closures:
             spans = [self._shift_span(day, hour_range) for hour_range in hours]
-        if self._instant_closures:
+        nearby = self._instant_closures_near(day)
+        if nearby:
             # A closure is named on the days it touches: the local date or its shifts.
             day_start = self.wall_to_us(datetime.combine(day, time()))
             day_end = max(
                 [self.wall_to_us(datetime.combine(day + _ONE_DAY, time())), *(e for _, e in spans)]
             )
-            for start, end, closure in self._instant_closures:
+            for start, end, closure in nearby:
                 if start < day_end and end > day_start:
                     closures += (closure,)
                 spans = [piece for span in spans for piece in _subtract(span, (start, end))]
@@ -393,6 +427,14 @@ class BusinessCalendar:
             holiday=holiday,
             closures=closures,
         )
+
+    def _instant_closures_near(self, day: date) -> list[tuple[int, int, Closure]]:
+        """The closures of instants that may touch ``day`` or its shifts, found without
+        time-zone arithmetic: a day and its shifts lie within three days of its midnight
+        read as UTC (offsets stay within ±15 h, a shift within 48 h of its day's start)."""
+        midnight = (day - _EPOCH_DAY).days * _US_PER_DAY
+        low, high = midnight - 3 * _US_PER_DAY, midnight + 3 * _US_PER_DAY
+        return [item for item in self._instant_closures if item[0] < high and item[1] > low]
 
     def _shift_span(self, day: date, hour_range: HourRange) -> Span:
         midnight = datetime.combine(day, time())

@@ -12,7 +12,9 @@ the two is estimated, and the name from the second is the clean one.
 
 from __future__ import annotations
 
+import dataclasses
 import inspect
+import json
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date, timedelta
@@ -21,6 +23,7 @@ from typing import TYPE_CHECKING, Any
 
 from supportctl.config.model import HolidayOverride, HolidaySource
 from supportctl.errors import ConfigError
+from supportctl.timekit import holiday_cache
 
 if TYPE_CHECKING:
     from holidays import HolidayBase
@@ -75,13 +78,7 @@ def holiday_days(
 
 @cache
 def _year_holidays(source: HolidaySource, year: int, language: str) -> dict[date, HolidayDay]:
-    entity = _entity_class(source.country, source.subdivision)
-    if not entity.start_year <= year <= entity.end_year:
-        raise ConfigError(
-            f"the holidays package has no {source.country} holidays for {year}",
-            hint=f"it covers {entity.start_year} to {entity.end_year}",
-        )
-    entries = _package_entries(source, entity, year, language)
+    entries = _cached_entries(source, year, language)
     for override in source.overrides:
         if override.start.year == year:
             _apply_override(entries, override, language)
@@ -94,6 +91,33 @@ def _year_holidays(source: HolidaySource, year: int, language: str) -> dict[date
         for day, day_entries in sorted(entries.items())
         if day_entries
     }
+
+
+def _cached_entries(source: HolidaySource, year: int, language: str) -> dict[date, list[_Entry]]:
+    """The package's entries for one year, from ``holiday_cache`` when an earlier run
+    asked the same question (so this run need not import the package)."""
+    key = json.dumps([source.country, source.subdivision, source.categories, year, language])
+    stored = holiday_cache.load(key)
+    if stored is not None:
+        return {
+            date.fromisoformat(day): [_Entry(*fields) for fields in day_entries]
+            for day, day_entries in stored.items()
+        }
+    entity = _entity_class(source.country, source.subdivision)
+    if not entity.start_year <= year <= entity.end_year:
+        raise ConfigError(
+            f"the holidays package has no {source.country} holidays for {year}",
+            hint=f"it covers {entity.start_year} to {entity.end_year}",
+        )
+    entries = _package_entries(source, entity, year, language)
+    holiday_cache.store(
+        key,
+        {
+            day.isoformat(): [list(dataclasses.astuple(entry)) for entry in day_entries]
+            for day, day_entries in entries.items()
+        },
+    )
+    return entries
 
 
 @cache

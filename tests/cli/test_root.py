@@ -181,7 +181,7 @@ def test_completion_of_commands_runs_the_program(run: Run) -> None:
     result = run(
         env={
             "_SUPPORTCTL_COMPLETE": "bash_complete",
-            "COMP_WORDS": "supportctl con",
+            "COMP_WORDS": "supportctl conf",
             "COMP_CWORD": "1",
         }
     )

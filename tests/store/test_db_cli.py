@@ -19,19 +19,25 @@ def test_status_then_dry_run_then_upgrade(run: Run, tmp_path: Path, store_url: s
     before = run("-c", config, "--format", "json", "db", "status")
     assert before.exit_code == 0, before.stderr
     assert json.loads(before.stdout) == [
-        {"version": 1, "name": "initial_schema", "state": "pending", "applied_at": None}
+        {"version": 1, "name": "initial_schema", "state": "pending", "applied_at": None},
+        {"version": 2, "name": "sync_lookups", "state": "pending", "applied_at": None},
+        {"version": 3, "name": "report_times", "state": "pending", "applied_at": None},
     ]
-    assert "version 0 of 1, 1 pending" in before.stderr
+    assert "version 0 of 3, 3 pending" in before.stderr
 
     dry = run("-c", config, "--format", "json", "db", "upgrade", "--dry-run")
     assert json.loads(dry.stdout) == [
-        {"version": 1, "name": "initial_schema", "state": "would apply"}
+        {"version": 1, "name": "initial_schema", "state": "would apply"},
+        {"version": 2, "name": "sync_lookups", "state": "would apply"},
+        {"version": 3, "name": "report_times", "state": "would apply"},
     ]
-    assert "1 pending" in run("-c", config, "db", "status").stderr
+    assert "3 pending" in run("-c", config, "db", "status").stderr
 
     applied = run("-c", config, "--format", "json", "db", "upgrade")
     assert json.loads(applied.stdout) == [
-        {"version": 1, "name": "initial_schema", "state": "applied"}
+        {"version": 1, "name": "initial_schema", "state": "applied"},
+        {"version": 2, "name": "sync_lookups", "state": "applied"},
+        {"version": 3, "name": "report_times", "state": "applied"},
     ]
     after = json.loads(run("-c", config, "--format", "json", "db", "status").stdout)
     assert after[0]["state"] == "applied"

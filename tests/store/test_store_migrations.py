@@ -49,8 +49,12 @@ def fixed_clock(instant: datetime):
     return lambda: instant
 
 
-def test_the_package_holds_migration_1_initial_schema() -> None:
-    assert [(m.number, m.name) for m in discover_migrations()] == [(1, "initial_schema")]
+MIGRATIONS = [(1, "initial_schema"), (2, "sync_lookups"), (3, "report_times")]
+LATEST = len(MIGRATIONS)
+
+
+def test_the_package_holds_the_migrations_in_order() -> None:
+    assert [(m.number, m.name) for m in discover_migrations()] == MIGRATIONS
 
 
 def test_fresh_open_applies_every_migration(store_url: str) -> None:
@@ -58,10 +62,10 @@ def test_fresh_open_applies_every_migration(store_url: str) -> None:
         status = store.status()
         tables = names(store, "tables")
 
-    assert status.current_version == 1
-    assert status.latest_version == 1
+    assert status.current_version == LATEST
+    assert status.latest_version == LATEST
     assert status.pending == []
-    assert status.applied == [(1, "initial_schema", FIRST_UPGRADE)]
+    assert status.applied == [(*migration, FIRST_UPGRADE) for migration in MIGRATIONS]
     assert tables == SCHEMA_V1_TABLES
 
 
@@ -70,7 +74,7 @@ def test_reopening_an_upgraded_store_changes_nothing(store_url: str) -> None:
 
     with open_store(store_url, clock=fixed_clock(LATER)) as store:
         assert store.upgrade() == []
-        assert store.status().applied == [(1, "initial_schema", FIRST_UPGRADE)]
+        assert store.status().applied == [(*m, FIRST_UPGRADE) for m in MIGRATIONS]
 
 
 def test_status_before_and_after_upgrade(store_url: str) -> None:
@@ -79,13 +83,13 @@ def test_status_before_and_after_upgrade(store_url: str) -> None:
         applied = store.upgrade()
         after = store.status()
 
-    assert (before.current_version, before.latest_version) == (0, 1)
-    assert before.pending == [(1, "initial_schema")]
+    assert (before.current_version, before.latest_version) == (0, LATEST)
+    assert before.pending == MIGRATIONS
     assert before.applied == []
-    assert applied == [(1, "initial_schema")]
-    assert (after.current_version, after.latest_version) == (1, 1)
+    assert applied == MIGRATIONS
+    assert (after.current_version, after.latest_version) == (LATEST, LATEST)
     assert after.pending == []
-    assert after.applied == [(1, "initial_schema", FIRST_UPGRADE)]
+    assert after.applied == [(*migration, FIRST_UPGRADE) for migration in MIGRATIONS]
     assert after.dialect == store.dialect
     assert after.url == store.url_for_display
 
@@ -96,8 +100,8 @@ def test_dry_run_lists_pending_migrations_and_changes_nothing(store_url: str) ->
         status = store.status()
         tables = names(store, "tables")
 
-    assert planned == [(1, "initial_schema")]
-    assert status.pending == [(1, "initial_schema")]
+    assert planned == MIGRATIONS
+    assert status.pending == MIGRATIONS
     assert status.applied == []
     assert tables == set()
 
@@ -106,15 +110,15 @@ def test_a_database_newer_than_the_code_is_refused(store: Store, store_url: str)
     with store.transaction() as tx:
         tx.execute(
             "INSERT INTO schema_migrations (version, name, applied_at) VALUES (?, ?, ?)",
-            (2, "from_the_future", 1_800_000_000),
+            (LATEST + 1, "from_the_future", 1_800_000_000),
         )
 
     for upgrade in (True, False):
         with pytest.raises(StoreError) as caught:
             open_store(store_url, upgrade=upgrade)
         assert str(caught.value) == (
-            f"{store.url_for_display} is at schema version 2, newer than this supportctl"
-            " knows (1) (upgrade supportctl)"
+            f"{store.url_for_display} is at schema version {LATEST + 1}, newer than this"
+            f" supportctl knows ({LATEST}) (upgrade supportctl)"
         )
 
 
@@ -122,7 +126,7 @@ def test_each_migration_commits_alone_and_a_failing_one_leaves_no_trace(
     store_url: str,
 ) -> None:
     broken = Migration(
-        number=2,
+        number=LATEST + 1,
         name="broken",
         statements=("CREATE TABLE extra (id INTEGER)", "INSERT INTO no_such_table VALUES (1)"),
     )
@@ -134,8 +138,8 @@ def test_each_migration_commits_alone_and_a_failing_one_leaves_no_trace(
     with open_store(store_url, upgrade=False, migrations=migrations) as store:
         status = store.status()
         tables = names(store, "tables")
-    assert status.current_version == 1
-    assert status.pending == [(2, "broken")]
+    assert status.current_version == LATEST
+    assert status.pending == [(LATEST + 1, "broken")]
     assert "extra" not in tables
     assert "conversation" in tables
 
@@ -153,9 +157,9 @@ def test_two_processes_upgrading_at_once_apply_each_migration_once(store_url: st
         upgrader.join(timeout=30)
 
     assert [upgrader.exitcode for upgrader in upgraders] == [0, 0]
-    assert sorted(applied.get(timeout=5) for _ in upgraders) == [[], [(1, "initial_schema")]]
+    assert sorted(applied.get(timeout=5) for _ in upgraders) == [[], MIGRATIONS]
     with open_store(store_url, upgrade=False) as store:
-        assert store.scalar("SELECT count(*) FROM schema_migrations") == 1
+        assert store.scalar("SELECT count(*) FROM schema_migrations") == LATEST
 
 
 def test_discovery_refuses_a_gap_in_the_numbering(
@@ -194,12 +198,12 @@ def test_discovery_refuses_a_misnamed_module(
     )
 
 
-# -- the version 1 schema ------------------------------------------------------------
+# -- the schema ------------------------------------------------------------------------
 
 
-def test_schema_v1_has_the_indexes_the_queries_need(store: Store) -> None:
+def test_the_schema_has_the_indexes_the_queries_need(store: Store) -> None:
     assert names(store, "indexes") == {
-        "message_message_id_idx",
+        "message_mailbox_message_id_idx",
         "message_conversation_id_idx",
         "message_mailbox_received_at_idx",
         "conversation_status_updated_at_idx",

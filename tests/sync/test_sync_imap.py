@@ -2,42 +2,17 @@
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import pytest
 
-from supportctl.config import load_config
 from supportctl.errors import ExitStatus
-from supportctl.mail.sync import sync
-from supportctl.store import open_store
-from tests.sync.test_sync_local import NOW, message
+from tests.sync.imap_fixtures import ImapSync
+from tests.sync.test_sync_local import message
 
 pytestmark = pytest.mark.dovecot
 
 
-@pytest.fixture
-def imap_setup(tmp_path: Path, store_url: str, dovecot, fresh_dovecot_user: str):
-    user = fresh_dovecot_user
-    dovecot.create_folder(user, "Sent")
-    config = tmp_path / "supportctl.yaml"
-    config.write_text(
-        f"version: 1\nstore: {store_url}\nmailboxes:\n"
-        f"  - {{name: support, host: 127.0.0.1, port: {dovecot.imap_port}, security: none,"
-        f' allow_plaintext_password: true, username: {user}, password: "${{IMAP_PW}}",'
-        " folders: [INBOX], sent_folder: Sent, addresses: [support@example.com], batch_size: 3}\n"
-    )
-    env = {"IMAP_PW": dovecot.users[user]}
-    with open_store(store_url) as store:
-        yield (
-            dovecot,
-            user,
-            (lambda **kw: sync(load_config(config, env), store, now=NOW, **kw)),
-            store,
-        )
-
-
-def test_first_sync_rerun_new_mail_flags_and_removals(imap_setup) -> None:
-    dovecot, user, run, store = imap_setup
+def test_first_sync_rerun_new_mail_flags_and_removals(imap_sync: ImapSync) -> None:
+    dovecot, user, run, store = imap_sync.dovecot, imap_sync.user, imap_sync.sync, imap_sync.store
     uids = dovecot.append(user, "INBOX", [message(n, sender=f"c{n}@example.com") for n in range(7)])
     dovecot.append(
         user,
@@ -72,8 +47,8 @@ def test_first_sync_rerun_new_mail_flags_and_removals(imap_setup) -> None:
     assert store.scalar("SELECT COUNT(*) FROM message WHERE flags = '\\Flagged'") == 2
 
 
-def test_uidvalidity_change_rescans_without_duplicates(imap_setup) -> None:
-    dovecot, user, run, store = imap_setup
+def test_uidvalidity_change_rescans_without_duplicates(imap_sync: ImapSync) -> None:
+    dovecot, user, run, store = imap_sync.dovecot, imap_sync.user, imap_sync.sync, imap_sync.store
     dovecot.append(user, "INBOX", [message(n, sender=f"c{n}@example.com") for n in range(4)])
     run()
     old = store.scalar("SELECT uidvalidity FROM sync_state WHERE folder = 'INBOX'")
@@ -86,15 +61,9 @@ def test_uidvalidity_change_rescans_without_duplicates(imap_setup) -> None:
     assert store.scalar("SELECT uidvalidity FROM sync_state WHERE folder = 'INBOX'") == new
 
 
-def test_wrong_password_fails_that_mailbox_only(imap_setup, tmp_path: Path, store_url: str) -> None:
-    dovecot, user, _run, store = imap_setup
-    config = tmp_path / "bad.yaml"
-    config.write_text(
-        f"version: 1\nstore: {store_url}\nmailboxes:\n"
-        f"  - {{name: support, host: 127.0.0.1, port: {dovecot.imap_port}, security: none,"
-        f" allow_plaintext_password: true, username: {user}, password: wrong-password}}\n"
-    )
-    report = sync(load_config(config, {}), store, now=NOW)
+def test_wrong_password_fails_that_mailbox_only(imap_sync: ImapSync) -> None:
+    config = imap_sync.write_config(imap_sync.mailbox(password="wrong-password"), name="bad.yaml")
+    report = imap_sync.sync(config)
     (result,) = report.mailboxes
     assert result.status == "failed"
     assert report.exit_status == ExitStatus.FAILED

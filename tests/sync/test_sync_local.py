@@ -3,17 +3,22 @@ removals, resumption after a failure, and the per-mailbox lock."""
 
 from __future__ import annotations
 
+import io
+import json
 import multiprocessing
+import os
 from collections.abc import Iterator
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from pathlib import Path
 
 import pytest
 
+from supportctl.cli.sync import TerminalProgress
 from supportctl.config import load_config
 from supportctl.errors import ExitStatus, MailboxError
 from supportctl.mail.local import LocalSource
-from supportctl.mail.sync import sync
+from supportctl.mail.source import NewMessages
+from supportctl.mail.sync import FolderProgress, sync
 from supportctl.store import open_store
 from supportctl.store.database import Store
 from tests.conftest import Run
@@ -192,8 +197,12 @@ class FailingAfter:
     def __getattr__(self, name: str):
         return getattr(self.inner, name)
 
-    def fetch_unknown(self, folder, known, batch_size):
-        for served, batch in enumerate(self.inner.fetch_unknown(folder, known, batch_size)):
+    def fetch_unknown(self, folder, known, batch_size, *, since=None):
+        new = self.inner.fetch_unknown(folder, known, batch_size, since=since)
+        return NewMessages(new.count, self._cut(new), new.skipped)
+
+    def _cut(self, batches):
+        for served, batch in enumerate(batches):
             if served == self.batches:
                 raise MailboxError("connection lost")
             yield batch
@@ -252,8 +261,6 @@ def test_cli_summary_and_partial_failure(run: Run, tmp_path: Path) -> None:
     )
     result = run("-c", str(config), "--format", "json", "sync")
     assert result.exit_code == ExitStatus.PARTIAL
-    import json
-
     rows = {row["mailbox"]: row for row in json.loads(result.stdout)}
     assert rows["good"]["new_messages"] == 1
     assert rows["missing"]["status"] == "failed"
@@ -312,3 +319,136 @@ def test_demo_data_syncs_into_its_planned_conversations(tmp_path: Path) -> None:
             ),
         ) >= int(datetime(2026, 3, 25, 6, tzinfo=UTC).timestamp())
         assert sync(config, store, now=NOW).mailboxes[0].new_messages == 0
+
+
+# -- --since, progress -----------------------------------------------------------------
+
+
+def deliver_received(maildir: Path, name: str, raw: bytes, received: datetime) -> Path:
+    """Deliver into INBOX with the file time a Maildir reader takes as its arrival."""
+    path = deliver(maildir, "INBOX", name, raw)
+    os.utime(path, (received.timestamp(), received.timestamp()))
+    return path
+
+
+def test_since_leaves_older_mail_out_of_this_run_and_later_ones(setup) -> None:
+    maildir, config, store = setup
+    for number, day in enumerate((20, 28, 2), start=1):  # Feb 20, Feb 28, Mar 2
+        month = 3 if day < 10 else 2
+        received = datetime(2026, month, day, 12, tzinfo=UTC)
+        deliver_received(
+            maildir, f"{number}.x", message(number, sender=f"c{number}@x.org"), received
+        )
+    dry = run_sync(config, store, since=date(2026, 2, 28), dry_run=True).mailboxes[0]
+    assert dry.new_messages == 2
+    first = run_sync(config, store, since=date(2026, 2, 28)).mailboxes[0]
+    assert (first.status, first.new_messages) == ("ok", 2)
+    senders = "SELECT from_address FROM message ORDER BY from_address"
+    assert [row["from_address"] for row in store.query(senders)] == ["c2@x.org", "c3@x.org"]
+    # Later runs leave out what the last --since left out, old mail arriving late too.
+    deliver_received(
+        maildir, "4.x", message(4, sender="c4@x.org"), datetime(2026, 1, 5, tzinfo=UTC)
+    )
+    deliver_received(
+        maildir, "5.x", message(5, sender="c5@x.org"), datetime(2026, 3, 3, tzinfo=UTC)
+    )
+    assert run_sync(config, store).mailboxes[0].new_messages == 1
+    # Nor does a later --since with an earlier date bring them back.
+    assert run_sync(config, store, since=date(2026, 2, 1)).mailboxes[0].new_messages == 0
+    assert counts(store) == {"messages": 3, "conversations": 3, "gone": 0}
+
+
+def test_since_is_a_day_in_the_configs_time_zone(setup, tmp_path: Path) -> None:
+    maildir, config, store = setup
+    config.write_text("timezone: Asia/Riyadh\n" + config.read_text())
+    # 21:30 UTC on 1 March is 00:30 on 2 March in Riyadh (UTC+3).
+    deliver_received(maildir, "1.x", message(1), datetime(2026, 3, 1, 21, 30, tzinfo=UTC))
+    deliver_received(maildir, "2.x", message(2), datetime(2026, 3, 1, 20, 30, tzinfo=UTC))
+    assert run_sync(config, store, since=date(2026, 3, 2)).mailboxes[0].new_messages == 1
+    assert store.scalar("SELECT message_id FROM message") == "m1@example.com"
+
+
+def test_removed_mail_is_noticed_beside_mail_that_since_left_out(setup) -> None:
+    maildir, config, store = setup
+    deliver_received(maildir, "1.x", message(1), datetime(2026, 2, 1, tzinfo=UTC))
+    kept = deliver_received(
+        maildir, "2.x", message(2, sender="c2@x.org"), datetime(2026, 3, 2, tzinfo=UTC)
+    )
+    run_sync(config, store, since=date(2026, 3, 1))
+    kept.unlink()
+    assert run_sync(config, store).mailboxes[0].gone == 1
+
+
+def test_progress_is_reported_after_each_batch_with_the_folders_total(setup) -> None:
+    maildir, config, store = setup
+    for number in range(5):
+        deliver(maildir, "INBOX", f"{number}.x", message(number, sender=f"c{number}@x.org"))
+    seen: list[FolderProgress] = []
+    run_sync(config, store, progress=seen.append)
+    assert [(p.mailbox, p.folder, p.done, p.total) for p in seen] == [
+        ("demo", "INBOX", 2, 5),
+        ("demo", "INBOX", 4, 5),
+        ("demo", "INBOX", 5, 5),
+    ]
+    assert all(p.seconds >= 0 and p.rate >= 0 for p in seen)
+
+
+def test_the_terminal_line_is_rewritten_in_place_per_folder() -> None:
+    stream = io.StringIO()
+    show = TerminalProgress(stream)
+    show(FolderProgress("demo", "INBOX", 1500, 20000, 0.5))
+    show(FolderProgress("demo", "INBOX", 20000, 20000, 4.0))
+    show(FolderProgress("demo", "INBOX", 20000, 20000, 40.0))  # shorter: padded
+    show(FolderProgress("demo", "Sent", 7, 7, 0.0))
+    show.finish()
+    assert stream.getvalue() == (
+        "\rdemo/INBOX  1,500/20,000  3,000 msg/s"
+        "\rdemo/INBOX  20,000/20,000  5,000 msg/s"
+        "\rdemo/INBOX  20,000/20,000  500 msg/s  \n"
+        "\rdemo/Sent  7/7  0 msg/s\n"
+    )
+
+
+def test_cli_since_and_no_progress_when_stderr_is_no_terminal(run: Run, setup) -> None:
+    maildir, config, _store = setup
+    deliver_received(maildir, "1.x", message(1), datetime(2026, 3, 2, tzinfo=UTC))
+    deliver_received(maildir, "2.x", message(2), datetime(2026, 2, 2, tzinfo=UTC))
+    result = run("-c", str(config), "--format", "json", "sync", "--since", "2026-03-01")
+    assert (result.exit_code, result.stderr) == (0, "")
+    assert json.loads(result.stdout)[0]["new_messages"] == 1
+
+
+@pytest.mark.parametrize("value", ["2026-02-30", "1.3.2026", "2026-3-1", "yesterday"])
+def test_cli_a_bad_since_is_a_usage_error_naming_it(run: Run, setup, value: str) -> None:
+    _maildir, config, _store = setup
+    result = run("-c", str(config), "sync", "--since", value)
+    assert result.exit_code == ExitStatus.USAGE
+    assert result.stderr == (
+        f"supportctl: error: --since {value!r} is not a date (use YYYY-MM-DD)\n"
+    )
+
+
+def test_since_reads_an_mbox_messages_from_line_and_keeps_undated_ones(
+    tmp_path: Path, store_url: str
+) -> None:
+    mbox = tmp_path / "archive.mbox"
+    lines = (
+        "From c1@x.org Mon Feb  2 10:00:00 2026",
+        "From c2@x.org Tue Mar  3 10:00:00 2026",
+        "From c3@x.org sometime",
+    )
+    mbox.write_bytes(
+        b"".join(
+            f"{line}\n".encode() + message(n, sender=f"c{n}@x.org").replace(b"\r\n", b"\n")
+            for n, line in enumerate(lines, start=1)
+        )
+    )
+    config = tmp_path / "supportctl.yaml"
+    config.write_text(
+        f"version: 1\nstore: {store_url}\nmailboxes:\n  - {{name: a, mbox: {mbox}}}\n"
+    )
+    with open_store(store_url) as store:
+        report = run_sync(config, store, since=date(2026, 3, 1))
+        assert report.mailboxes[0].new_messages == 2
+        senders = store.query("SELECT from_address FROM message ORDER BY from_address")
+    assert [row["from_address"] for row in senders] == ["c2@x.org", "c3@x.org"]

@@ -1,0 +1,517 @@
+"""Queries of reports and exports: every figure is aggregated here, in SQL.
+
+``supportctl.reports.metrics`` defines what each figure means; this module is the only
+place that computes them. Every function takes an open ``Tx`` (or a ``Store`` for
+streams), a ``Scope`` (the period and filters) and a ``GroupBy``; instants are epoch
+seconds (UTC).
+
+Local time without time-zone support in SQL: the reports' zone is passed as its UTC
+offsets and the instants they change at (worked out with pytz), so a local instant is
+``at + CASE WHEN at < change THEN offset ... END`` and its local day number that divided
+by 86,400. Those integers are computed by supportctl and inlined, never user text.
+
+Percentiles are ``percentile_cont`` (linear interpolation between the two nearest
+ranks): PostgreSQL has it; SQLite gets the same from window functions (the rows at
+ranks ``floor`` and ``ceil`` of ``p × (n − 1)``, interpolated).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass
+from typing import Any
+
+from supportctl.store.database import Row, Store, Tx
+
+PERCENTILES = (("median", 1, 2), ("p90", 9, 10))  # name, p as a fraction
+_SECONDS_PER_DAY = 86_400
+_CONVERSATION_COLUMNS = {"agent": "c.assignee", "mailbox": "c.mailbox", "channel": "c.channel"}
+_TAG_JOIN = " LEFT JOIN conversation_tag gt ON gt.conversation_id = c.id"
+# The status a conversation had at instant ``{at}``: its first status change at or after
+# then says what it changed from; without one it still has the status it has now.
+_STATUS_AT = (
+    "COALESCE((SELECT e.old_value FROM event e WHERE e.conversation_id = c.id"
+    " AND e.kind = 'status' AND e.at >= {at} ORDER BY e.at, e.id LIMIT 1), c.status)"
+)
+# The status a conversation was created with: what its first status change changed from.
+_BORN_STATUS = (
+    "COALESCE((SELECT e.old_value FROM event e WHERE e.conversation_id = c.id"
+    " AND e.kind = 'status' ORDER BY e.at, e.id LIMIT 1), c.status)"
+)
+_CLOSES = "COALESCE(e.old_value, '') <> 'closed' AND e.new_value = 'closed'"
+_REOPENS = "e.old_value = 'closed' AND COALESCE(e.new_value, '') <> 'closed'"
+# Each message once per conversation (a reply Cc'd to the shared inbox is stored twice),
+# at its earliest receipt in the period.
+_DISTINCT_MESSAGES = (
+    "SELECT m.conversation_id, m.direction, MIN(m.received_at) AS at FROM message m"
+    " WHERE m.received_at >= ? AND m.received_at < ? AND m.conversation_id IS NOT NULL"
+    " GROUP BY m.conversation_id, m.message_id, m.direction"
+)
+_REPLIES = (
+    "(SELECT COUNT(DISTINCT r.message_id) FROM message r"
+    " WHERE r.conversation_id = c.id AND r.direction = 'outbound')"
+)
+# Per-conversation values whose count, mean, median and p90 reports show.
+DISTRIBUTIONS = {
+    "first_response": "c.first_response_at - c.created_at",
+    "first_response_business": "c.first_response_business",
+    "resolution": "CASE WHEN c.status = 'closed' THEN c.resolved_at - c.created_at END",
+    "resolution_business": "CASE WHEN c.status = 'closed' THEN c.resolution_business END",
+    "replies": _REPLIES,
+}
+_SLA_STATE = (
+    "CASE WHEN c.{clock}_due IS NULL THEN NULL WHEN c.{clock}_breached = 1 THEN 'breached'"
+    " WHEN c.{clock}_breached = 0 THEN 'met' ELSE 'running' END"
+)
+
+
+@dataclass(frozen=True)
+class Scope:
+    """The period ``[start, end)`` with the reports' zone (``offsets[0]`` before
+    ``changes[0]``, ``offsets[i]`` from ``changes[i - 1]``) and the filters: a
+    conversation must be in one of ``mailboxes`` and ``channels`` (when given) and have
+    every one of ``tags``."""
+
+    start: int
+    end: int
+    changes: tuple[int, ...] = ()
+    offsets: tuple[int, ...] = (0,)
+    mailboxes: tuple[str, ...] = ()
+    channels: tuple[str, ...] = ()
+    tags: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class GroupBy:
+    """What rows are grouped by: ``none``, ``agent``, ``mailbox``, ``channel``, ``tag``
+    (a conversation counts under each of its tags, and under NULL without any) or
+    ``time``: local days numbered from 1970-01-01 fall in the bucket whose first day
+    number is the last of ``starts`` at or before them; ``unit`` ``day`` and ``week``
+    (starting ``week_shift`` days after a Thursday) are computed without a search."""
+
+    dimension: str = "none"
+    unit: str = ""
+    starts: tuple[int, ...] = ()
+    week_shift: int = 0
+
+
+NO_GROUPS = GroupBy()
+
+
+def cohort_counts(tx: Tx, scope: Scope, group: GroupBy) -> list[Row]:
+    """Per group, of the conversations created in the period: ``created``,
+    ``born_closed``, and per SLA clock (``first_response``, ``resolution``) how many
+    were ``_met``, ``_breached`` or are ``_running``."""
+    clocks = ", ".join(
+        f"SUM(CASE WHEN c.{clock}_breached = 0 THEN 1 ELSE 0 END) AS {clock}_met,"
+        f" SUM(CASE WHEN c.{clock}_breached = 1 THEN 1 ELSE 0 END) AS {clock}_breached,"
+        f" SUM(CASE WHEN c.{clock}_due IS NOT NULL AND c.{clock}_breached IS NULL"
+        f" THEN 1 ELSE 0 END) AS {clock}_running"
+        for clock in ("first_response", "resolution")
+    )
+    where, params = _cohort(scope)
+    return tx.query(
+        f"SELECT {_key(scope, group, 'c.created_at')} AS grp, COUNT(*) AS created,"
+        f" SUM(CASE WHEN {_BORN_STATUS} = 'closed' THEN 1 ELSE 0 END) AS born_closed,"
+        f" {clocks} FROM conversation c{_join(group)} WHERE {where} GROUP BY 1",
+        params,
+    )
+
+
+def cohort_distributions(tx: Tx, scope: Scope, group: GroupBy, metrics: tuple[str, ...]) -> list[Row]:
+    """Per metric (a key of ``DISTRIBUTIONS``) and group, over the conversations created
+    in the period that have a value: ``n``, ``mean``, ``median``, ``p90``."""
+    where, params = _cohort(scope)
+    values = " UNION ALL ".join(
+        f"SELECT '{metric}' AS metric, grp, {metric} AS x FROM cohort WHERE {metric} IS NOT NULL"
+        for metric in metrics
+    )
+    columns = ", ".join(f"{DISTRIBUTIONS[metric]} AS {metric}" for metric in metrics)
+    cohort = (
+        f"WITH cohort AS (SELECT {_key(scope, group, 'c.created_at')} AS grp, {columns}"
+        f" FROM conversation c{_join(group)} WHERE {where}), vals AS ({values})"
+    )
+    if tx.dialect == "postgresql":
+        percentiles = ", ".join(
+            f"percentile_cont({top / bottom}) WITHIN GROUP (ORDER BY x) AS {name}"
+            for name, top, bottom in PERCENTILES
+        )
+        return tx.query(
+            f"{cohort} SELECT metric, grp, COUNT(*) AS n,"
+            f" CAST(AVG(x) AS DOUBLE PRECISION) AS mean, {percentiles}"
+            " FROM vals GROUP BY metric, grp",
+            params,
+        )
+    return tx.query(f"{cohort}{_SQLITE_PERCENTILES}", params)
+
+
+def _sqlite_percentiles() -> str:
+    ranks = []
+    interpolated = []
+    for name, top, bottom in PERCENTILES:
+        low = f"{top} * (n - 1) / {bottom}"
+        high = f"({top} * (n - 1) + {bottom - 1}) / {bottom}"
+        ranks.append(
+            f"MAX(CASE WHEN i = {low} THEN x END) AS {name}_low,"
+            f" MAX(CASE WHEN i = {high} THEN x END) AS {name}_high"
+        )
+        interpolated.append(
+            f"{name}_low + ({name}_high - {name}_low) * (({top} * (n - 1)) % {bottom})"
+            f" / {float(bottom)} AS {name}"
+        )
+    return (
+        ", ranked AS (SELECT metric, grp, x, ROW_NUMBER() OVER w - 1 AS i,"
+        " COUNT(*) OVER (PARTITION BY metric, grp) AS n FROM vals"
+        " WINDOW w AS (PARTITION BY metric, grp ORDER BY x)),"
+        f" picked AS (SELECT metric, grp, MAX(n) AS n, AVG(x) AS mean, {', '.join(ranks)}"
+        " FROM ranked GROUP BY metric, grp)"
+        f" SELECT metric, grp, n, mean, {', '.join(interpolated)} FROM picked"
+    )
+
+
+_SQLITE_PERCENTILES = _sqlite_percentiles()
+
+
+def transitions(tx: Tx, scope: Scope, group: GroupBy) -> list[Row]:
+    """Per group: status changes in the period into ``closed`` and out of it
+    (``reopened``), grouped (for time) by when they happened."""
+    where, params = _filters(scope)
+    return tx.query(
+        f"SELECT {_key(scope, group, 'e.at')} AS grp,"
+        f" SUM(CASE WHEN {_CLOSES} THEN 1 ELSE 0 END) AS closed,"
+        f" SUM(CASE WHEN {_REOPENS} THEN 1 ELSE 0 END) AS reopened"
+        f" FROM event e JOIN conversation c ON c.id = e.conversation_id{_join(group)}"
+        f" WHERE e.kind = 'status' AND e.at >= ? AND e.at < ? AND {where} GROUP BY 1",
+        (scope.start, scope.end, *params),
+    )
+
+
+def backlog(tx: Tx, scope: Scope, group: GroupBy, at: int) -> list[Row]:
+    """Per group (not by time): conversations created before ``at`` and not closed then."""
+    where, params = _filters(scope)
+    return tx.query(
+        f"SELECT {_key(scope, group, 'c.created_at')} AS grp, COUNT(*) AS backlog"
+        f" FROM conversation c{_join(group)} WHERE c.created_at < ? AND {where}"
+        f" AND {_STATUS_AT.format(at=int(at))} <> 'closed' GROUP BY 1",
+        (at, *params),
+    )
+
+
+def message_counts(tx: Tx, scope: Scope, group: GroupBy) -> list[Row]:
+    """Per group: customer messages (``messages_in``) and replies (``messages_out``)
+    received in the period, each message once per conversation."""
+    where, params = _filters(scope)
+    return tx.query(
+        f"SELECT {_key(scope, group, 'd.at')} AS grp,"
+        " SUM(CASE WHEN d.direction = 'inbound' THEN 1 ELSE 0 END) AS messages_in,"
+        " SUM(CASE WHEN d.direction = 'outbound' THEN 1 ELSE 0 END) AS messages_out"
+        f" FROM ({_DISTINCT_MESSAGES}) d JOIN conversation c ON c.id = d.conversation_id"
+        f"{_join(group)} WHERE {where} GROUP BY 1",
+        (scope.start, scope.end, *params),
+    )
+
+
+def busiest_hours(tx: Tx, scope: Scope) -> list[Row]:
+    """Customer messages of the period per local ``weekday`` (Monday 0) and ``hour``."""
+    where, params = _filters(scope)
+    local = _local_seconds(scope, "d.at")
+    return tx.query(
+        f"SELECT ({local} / {_SECONDS_PER_DAY} + 3) % 7 AS weekday,"
+        f" ({local} % {_SECONDS_PER_DAY}) / 3600 AS hour, COUNT(*) AS messages"
+        f" FROM ({_DISTINCT_MESSAGES}) d JOIN conversation c ON c.id = d.conversation_id"
+        f" WHERE d.direction = 'inbound' AND {where} GROUP BY 1, 2",
+        (scope.start, scope.end, *params),
+    )
+
+
+def histogram(tx: Tx, scope: Scope, metric: str, limits: tuple[int, ...]) -> list[Row]:
+    """How many conversations created in the period have ``metric`` (a key of
+    ``DISTRIBUTIONS``) below each of ``limits`` and not below the one before (``bin``
+    is the index; the last bin, ``len(limits)``, is everything above)."""
+    where, params = _cohort(scope)
+    value = DISTRIBUTIONS[metric]
+    bins = " ".join(f"WHEN {value} < {int(limit)} THEN {i}" for i, limit in enumerate(limits))
+    return tx.query(
+        f"SELECT CASE {bins} ELSE {len(limits)} END AS bin, COUNT(*) AS n"
+        f" FROM conversation c WHERE {where} AND {value} IS NOT NULL GROUP BY 1",
+        params,
+    )
+
+
+LIST_COLUMNS = (
+    "id",
+    "created_at",
+    "mailbox",
+    "channel",
+    "assignee",
+    "status",
+    "priority",
+    "tags",
+    "customer",
+    "subject",
+    "sla_policy",
+    "first_response_seconds",
+    "first_response_business",
+    "resolution_seconds",
+    "resolution_business",
+    "replies",
+    "first_response_sla",
+    "resolution_sla",
+    "created_in_period",
+    "closed_in_period",
+    "reopened_in_period",
+    "open_at_end",
+)
+
+
+def conversation_rows(store: Store, scope: Scope, *, involved: bool, breached: bool) -> Iterator[Row]:
+    """The conversations behind a report, streamed in id order, with every figure they
+    add: created in the period, or (``involved``) also closed or reopened in it or open
+    at its end; ``breached`` keeps those with a breached SLA clock."""
+    where, params = _filters(scope)
+    created = "(c.created_at >= ? AND c.created_at < ?)"
+    changes = (
+        "(SELECT COUNT(*) FROM event e WHERE e.conversation_id = c.id AND e.kind = 'status'"
+        " AND e.at >= ? AND e.at < ? AND {condition})"
+    )
+    open_at_end = f"(c.created_at < ? AND {_STATUS_AT.format(at=int(scope.end))} <> 'closed')"
+    selected = [
+        created,
+        f"{changes.format(condition=_CLOSES)} AS closed_in_period",
+        f"{changes.format(condition=_REOPENS)} AS reopened_in_period",
+        open_at_end,
+    ]
+    period = (scope.start, scope.end)
+    select_params = [*period, *period, *period, scope.end]
+    wanted = [created] + (
+        [
+            "EXISTS (SELECT 1 FROM event e WHERE e.conversation_id = c.id"
+            " AND e.kind = 'status' AND e.at >= ? AND e.at < ?)",
+            open_at_end,
+        ]
+        if involved
+        else []
+    )
+    wanted_params = [*period] + ([*period, scope.end] if involved else [])
+    if breached:
+        where += " AND (c.first_response_breached = 1 OR c.resolution_breached = 1)"
+    sql = (
+        "SELECT * FROM (SELECT c.id, c.created_at, c.mailbox, c.channel, c.assignee,"
+        f" c.status, c.priority, {_tags_text(store.dialect)} AS tags, c.customer,"
+        " c.subject, c.sla_policy,"
+        f" {DISTRIBUTIONS['first_response']} AS first_response_seconds,"
+        f" {DISTRIBUTIONS['first_response_business']} AS first_response_business,"
+        f" {DISTRIBUTIONS['resolution']} AS resolution_seconds,"
+        f" {DISTRIBUTIONS['resolution_business']} AS resolution_business,"
+        f" {_REPLIES} AS replies,"
+        f" {_SLA_STATE.format(clock='first_response')} AS first_response_sla,"
+        f" {_SLA_STATE.format(clock='resolution')} AS resolution_sla,"
+        f" CASE WHEN {selected[0]} THEN 1 ELSE 0 END AS created_in_period,"
+        f" {selected[1]}, {selected[2]},"
+        f" CASE WHEN {selected[3]} THEN 1 ELSE 0 END AS open_at_end"
+        f" FROM conversation c WHERE {where} AND ({' OR '.join(wanted)})) listed ORDER BY id"
+    )
+    return store.iterate(sql, (*select_params, *params, *wanted_params), batch_size=1000)
+
+
+# -- exports ------------------------------------------------------------------------
+
+
+EXPORT_COLUMNS = {
+    "conversations": (
+        "id",
+        "mailbox",
+        "channel",
+        "customer",
+        "customer_name",
+        "subject",
+        "status",
+        "priority",
+        "assignee",
+        "tags",
+        "language",
+        "created_at",
+        "updated_at",
+        "last_inbound_at",
+        "last_outbound_at",
+        "first_response_at",
+        "resolved_at",
+        "reopened_count",
+        "message_count",
+        "replies",
+        "first_response_seconds",
+        "first_response_business",
+        "resolution_seconds",
+        "resolution_business",
+        "sla_policy",
+        "first_response_due",
+        "resolution_due",
+        "first_response_sla",
+        "resolution_sla",
+    ),
+    "messages": (
+        "id",
+        "conversation_id",
+        "mailbox",
+        "folder",
+        "uidvalidity",
+        "uid",
+        "direction",
+        "message_id",
+        "in_reply_to",
+        "references",
+        "from_address",
+        "from_name",
+        "to_addresses",
+        "cc_addresses",
+        "subject",
+        "sent_at",
+        "received_at",
+        "size",
+        "language",
+        "flags",
+        "attachments",
+        "snippet",
+        "body",
+        "parse_problem",
+        "gone_at",
+    ),
+    "events": (
+        "id",
+        "conversation_id",
+        "at",
+        "actor",
+        "kind",
+        "old_value",
+        "new_value",
+        "reason",
+    ),
+}
+_EXPORT_INSTANTS = {
+    "conversations": (
+        "created_at",
+        "updated_at",
+        "last_inbound_at",
+        "last_outbound_at",
+        "first_response_at",
+        "resolved_at",
+        "first_response_due",
+        "resolution_due",
+    ),
+    "messages": ("sent_at", "received_at", "gone_at"),
+    "events": ("at",),
+}
+_EXPORT_SINCE = {"conversations": "created_at", "messages": "received_at", "events": "at"}
+_EXPORT_COMPUTED = {
+    "replies": _REPLIES,
+    "first_response_seconds": DISTRIBUTIONS["first_response"],
+    "first_response_business": DISTRIBUTIONS["first_response_business"],
+    "resolution_seconds": DISTRIBUTIONS["resolution"],
+    "resolution_business": DISTRIBUTIONS["resolution_business"],
+    "first_response_sla": _SLA_STATE.format(clock="first_response"),
+    "resolution_sla": _SLA_STATE.format(clock="resolution"),
+}
+_TABLES = {"conversations": "conversation", "messages": "message", "events": "event"}
+
+
+def export_rows(store: Store, kind: str, since: int | None) -> Iterator[Row]:
+    """Every row of ``kind`` (``conversations``, ``messages``, ``events``), streamed in id
+    order with instants as ISO 8601 UTC text (``2026-03-19T13:30:00Z``); ``since`` keeps
+    those created, received or happened at or after it."""
+    instants = _EXPORT_INSTANTS[kind]
+    columns = []
+    for name in EXPORT_COLUMNS[kind]:
+        if name == "tags":
+            value = _tags_text(store.dialect)
+        elif name in _EXPORT_COMPUTED:
+            value = _EXPORT_COMPUTED[name]
+        elif name in instants:
+            value = _iso_utc(store.dialect, f"c.{name}")
+        else:
+            value = f'c."{name}"'
+        columns.append(f'{value} AS "{name}"')
+    where, params = ("1 = 1", ()) if since is None else (f"c.{_EXPORT_SINCE[kind]} >= ?", (since,))
+    return store.iterate(
+        f"SELECT {', '.join(columns)} FROM {_TABLES[kind]} c WHERE {where} ORDER BY c.id",
+        params,
+    )
+
+
+# -- SQL pieces ---------------------------------------------------------------------
+
+
+def _cohort(scope: Scope) -> tuple[str, list[Any]]:
+    where, params = _filters(scope)
+    return f"c.created_at >= ? AND c.created_at < ? AND {where}", [scope.start, scope.end, *params]
+
+
+def _filters(scope: Scope) -> tuple[str, list[Any]]:
+    clauses = ["1 = 1"]
+    params: list[Any] = []
+    for column, values in (("c.mailbox", scope.mailboxes), ("c.channel", scope.channels)):
+        if values:
+            clauses.append(f"{column} IN ({', '.join('?' for _ in values)})")
+            params += values
+    for tag in scope.tags:
+        clauses.append(
+            "EXISTS (SELECT 1 FROM conversation_tag ft WHERE ft.conversation_id = c.id"
+            " AND ft.tag = ?)"
+        )
+        params.append(tag)
+    return " AND ".join(clauses), params
+
+
+def _join(group: GroupBy) -> str:
+    return _TAG_JOIN if group.dimension == "tag" else ""
+
+
+def _key(scope: Scope, group: GroupBy, instant: str) -> str:
+    """The SQL expression of a row's group (a bucket index for time)."""
+    if group.dimension == "none":
+        return "0"
+    if group.dimension == "tag":
+        return "gt.tag"
+    if group.dimension != "time":
+        return _CONVERSATION_COLUMNS[group.dimension]
+    day = f"({_local_seconds(scope, instant)} / {_SECONDS_PER_DAY})"
+    first = group.starts[0]
+    if group.unit == "day":
+        return f"({day} - {first})"
+    if group.unit == "week":
+        shift = group.week_shift
+        return f"(({day} + {shift}) / 7 - {(first + shift) // 7})"
+    steps = " ".join(f"WHEN {day} < {start} THEN {i}" for i, start in enumerate(group.starts[1:]))
+    return f"(CASE {steps} ELSE {len(group.starts) - 1} END)" if steps else "0"
+
+
+def _local_seconds(scope: Scope, instant: str) -> str:
+    """``instant`` plus the reports' zone's UTC offset at it."""
+    *earlier, last = scope.offsets
+    if not earlier:
+        return f"({instant} + {int(last)})"
+    steps = " ".join(
+        f"WHEN {instant} < {int(change)} THEN {int(offset)}"
+        for change, offset in zip(scope.changes, earlier, strict=True)
+    )
+    return f"({instant} + CASE {steps} ELSE {int(last)} END)"
+
+
+def _tags_text(dialect: str) -> str:
+    if dialect == "postgresql":
+        return (
+            "(SELECT string_agg(t.tag, ' ' ORDER BY t.tag) FROM conversation_tag t"
+            " WHERE t.conversation_id = c.id)"
+        )
+    return (
+        "(SELECT group_concat(tag, ' ') FROM (SELECT t.tag FROM conversation_tag t"
+        " WHERE t.conversation_id = c.id ORDER BY t.tag))"
+    )
+
+
+def _iso_utc(dialect: str, column: str) -> str:
+    if dialect == "postgresql":
+        return (
+            f"to_char(to_timestamp({column}) AT TIME ZONE 'UTC',"
+            " 'YYYY-MM-DD\"T\"HH24:MI:SS\"Z\"')"
+        )
+    return f"strftime('%Y-%m-%dT%H:%M:%SZ', {column}, 'unixepoch')"

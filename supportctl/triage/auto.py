@@ -1,0 +1,317 @@
+"""Rules at work on the store: ``tag auto``, ``assign auto``, and the tagging sync does.
+
+``assign auto`` holds the store lock ``triage:assign`` while it reads, plans and writes,
+so two runs (two cron hosts, cron and an admin) take turns and the second plans with
+the first one's result. Each write is also conditional on what the plan read
+(``assignee IS NOT DISTINCT FROM <old>`` and still open), so a person's change made
+meanwhile is never overwritten: that row is reported ``skipped`` instead.
+
+Usage::
+
+    report = assign_auto(config, store, now=now, dry_run=True)
+    report.rows[0].as_row()
+    # {'conversation': 1234, 'rule': 'refunds-to-omar', 'from': None, 'to': 'omar', …}
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any, NamedTuple
+
+from supportctl.config.model import Condition, Config
+from supportctl.store import triage as queries
+from supportctl.store.database import Row, Store, Tx
+from supportctl.triage.assignment import (
+    ESCALATION,
+    AssignPlan,
+    Candidate,
+    PlanRow,
+    agents_named,
+    escalation_due,
+    plan_assignments,
+)
+from supportctl.triage.conditions import message_fields
+from supportctl.triage.duty import Availability, team_availability
+from supportctl.triage.facts import ConversationFacts, MessageFacts
+from supportctl.triage.manual import refresh_sla
+from supportctl.triage.tagging import TagChange, plan_tags
+
+ASSIGN_LOCK = "triage:assign"
+TAG_LOCK = "triage:tag"
+POINTER_PREFIX = "assign.round_robin."
+PLAN_COLUMNS = ("conversation", "rule", "from", "to", "reason", "outcome")
+TAG_COLUMNS = ("conversation", "rule", "tag", "outcome")
+ACTIVE_STATUSES = ("open", "pending")
+
+
+def _message_fields(conditions: Iterable[Condition]) -> frozenset[str]:
+    """What ``conditions`` read of messages, all together."""
+    return frozenset().union(*(message_fields(condition) for condition in conditions))
+
+
+def actor_of(rule: str) -> str:
+    """The event actor of a rule: ``rule:<name>``."""
+    return f"rule:{rule}"
+
+
+# -- tags -----------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class TagOutcome:
+    change: TagChange
+    outcome: str  # added | would add | skipped (someone added it meanwhile)
+
+    def as_row(self) -> dict[str, Any]:
+        return {
+            "conversation": self.change.conversation,
+            "rule": self.change.rule,
+            "tag": self.change.tag,
+            "outcome": self.outcome,
+        }
+
+
+def apply_tag_rules(
+    tx: Tx, config: Config, conversation_ids: Iterable[int], now: datetime
+) -> list[TagChange]:
+    """Run the config's tag rules over ``conversation_ids`` inside ``tx`` and write what
+    they add (a tag row and a ``tags`` event by ``rule:<name>`` each); return the
+    changes made. Sync calls this after storing each batch, with the batch's
+    conversations, *before* it refreshes their SLA columns (policies match on tags)."""
+    changes = _planned_tags(tx, config, queries.rule_subjects_by_id(tx, conversation_ids), now)
+    return [change for change in changes if _write_tag(tx, change, int(now.timestamp()))]
+
+
+def tag_auto(
+    config: Config,
+    store: Store,
+    *,
+    now: datetime,
+    include_closed: bool = False,
+    dry_run: bool = False,
+    wait: float = 0.0,
+) -> list[TagOutcome]:
+    """Run the tag rules over the open and pending conversations (all with
+    ``include_closed``); LockedError if another ``tag auto`` runs and ``wait`` passes."""
+    statuses = () if include_closed else ACTIVE_STATUSES
+    at = int(now.timestamp())
+
+    def plan_and_apply() -> list[TagOutcome]:
+        with store.transaction(readonly=dry_run) as tx:
+            changes = _planned_tags(tx, config, queries.rule_subjects(tx, statuses), now)
+            if dry_run:
+                return [TagOutcome(change, "would add") for change in changes]
+            outcomes = [
+                TagOutcome(change, "added" if _write_tag(tx, change, at) else "skipped")
+                for change in changes
+            ]
+            tagged = {o.change.conversation for o in outcomes if o.outcome == "added"}
+            refresh_sla(tx, config, sorted(tagged), now)
+            return outcomes
+
+    with store.lock(TAG_LOCK, wait=wait):
+        return queries.retry_on_conflict(plan_and_apply)
+
+
+def _planned_tags(tx: Tx, config: Config, rows: list[Row], now: datetime) -> list[TagChange]:
+    rules = config.rules.tags
+    if not rules or not rows:
+        return []
+    facts = load_facts(tx, rows, _message_fields(rule.when for rule in rules))
+    removed = _removed_by_people(tx, [row["id"] for row in rows])
+    return plan_tags(rules, facts, int(now.timestamp()), removed)
+
+
+def _write_tag(tx: Tx, change: TagChange, at: int) -> bool:
+    """Add the tag unless it is there (a concurrent writer was first); then the event."""
+    before = queries.tags_of(tx, [change.conversation]).get(change.conversation, [])
+    if not queries.add_tag(tx, change.conversation, change.tag):
+        return False
+    after = sorted({*before, change.tag})
+    queries.add_events(
+        tx,
+        [
+            (
+                change.conversation,
+                at,
+                actor_of(change.rule),
+                "tags",
+                " ".join(before) or None,
+                " ".join(after),
+                None,
+            )
+        ],
+    )
+    return True
+
+
+def _removed_by_people(tx: Tx, conversation_ids: Sequence[int]) -> dict[int, frozenset[str]]:
+    """Tags people took off and did not put back, per conversation."""
+    removed: dict[int, set[str]] = defaultdict(set)
+    for event in queries.tag_events_by_people(tx, conversation_ids):
+        old = set((event["old_value"] or "").split())
+        new = set((event["new_value"] or "").split())
+        conversation = event["conversation_id"]
+        removed[conversation] = (removed[conversation] | (old - new)) - (new - old)
+    return {conversation: frozenset(tags) for conversation, tags in removed.items() if tags}
+
+
+# -- assignment -----------------------------------------------------------------------------
+
+
+class AssignOutcome(NamedTuple):
+    row: PlanRow
+    # assigned | would assign | waits | skipped (changed meanwhile)
+    outcome: str
+
+    def as_row(self) -> dict[str, Any]:
+        return {
+            "conversation": self.row.conversation,
+            "rule": self.row.rule,
+            "from": self.row.old,
+            "to": self.row.new,
+            "reason": self.row.reason,
+            "outcome": self.outcome,
+        }
+
+
+@dataclass
+class AssignReport:
+    rows: list[AssignOutcome] = field(default_factory=list)
+
+    def count(self, outcome: str) -> int:
+        return sum(row.outcome == outcome for row in self.rows)
+
+
+def assign_auto(
+    config: Config, store: Store, *, now: datetime, dry_run: bool = False, wait: float = 0.0
+) -> AssignReport:
+    """Plan (and unless ``dry_run``, apply) automatic assignment at ``now``: escalations,
+    unassigned open conversations, reopened ones whose assignee is away. LockedError
+    if another run holds the lock for longer than ``wait`` seconds."""
+    at = int(now.timestamp())
+    availability = team_availability(config, now)
+
+    def plan_and_apply() -> AssignReport:
+        with store.transaction(readonly=dry_run) as tx:
+            open_counts = queries.open_counts(tx)
+            candidates = _candidates(tx, config, availability, open_counts, at)
+            pointers = queries.state_values(tx, POINTER_PREFIX)
+            plan = plan_assignments(
+                config.rules.assign,
+                config.team,
+                availability,
+                open_counts,
+                pointers,
+                candidates,
+                at,
+            )
+            if dry_run:
+                return AssignReport([_dry_outcome(row) for row in plan.rows])
+            return AssignReport(_apply(tx, plan, at))
+
+    with store.lock(ASSIGN_LOCK, wait=wait):
+        return queries.retry_on_conflict(plan_and_apply)
+
+
+def _candidates(
+    tx: Tx,
+    config: Config,
+    availability: Mapping[str, Availability],
+    open_counts: Mapping[str, int],
+    now: int,
+) -> list[Candidate]:
+    rules = config.rules.assign
+    escalating: dict[int, tuple[Row, str]] = {}
+    if rules.escalation is not None:
+        margin = rules.escalation.before_breach.total_seconds
+        leads = agents_named(config.team, rules.escalation.to)
+        for row in queries.due_for_escalation(tx, now + margin, actor_of(ESCALATION), leads):
+            why = escalation_due(
+                row["first_response_due"],
+                row["first_response_at"],
+                row["resolution_due"],
+                row["resolved_at"],
+                now,
+                margin,
+            )
+            if why is not None:
+                escalating[row["id"]] = (row, why)
+    rows: dict[int, Row] = {}
+    if rules.strategy != "manual" or rules.routes:
+        rows |= {row["id"]: row for row in queries.unassigned_open(tx)}
+    if rules.reassign_when_away:
+        away = [a for a in open_counts if a not in availability or not availability[a].on_duty]
+        rows |= {row["id"]: row for row in queries.reopened_with(tx, away)}
+    ordered = [row for row, _ in escalating.values()]
+    ordered += [row for number, row in rows.items() if number not in escalating]
+    facts = load_facts(tx, ordered, _message_fields(route.when for route in rules.routes))
+    return [
+        Candidate(
+            facts=fact,
+            assignee=row["assignee"],
+            escalation=escalating[row["id"]][1] if row["id"] in escalating else None,
+        )
+        for row, fact in zip(ordered, facts, strict=True)
+    ]
+
+
+def _apply(tx: Tx, plan: AssignPlan, at: int) -> list[AssignOutcome]:
+    groups: dict[tuple[str | None, str], list[int]] = defaultdict(list)
+    for row in plan.rows:
+        if row.new is not None:
+            groups[(row.old, row.new)].append(row.conversation)
+    changed: set[int] = set()
+    for (old, new), conversation_ids in groups.items():
+        changed |= queries.reassign_open(tx, old, new, sorted(conversation_ids))
+    queries.add_events(
+        tx,
+        [
+            (row.conversation, at, actor_of(row.rule), "assignee", row.old, row.new, row.reason)
+            for row in plan.rows
+            if row.conversation in changed
+        ],
+    )
+    queries.save_state(tx, POINTER_PREFIX, plan.pointers)
+    return [
+        AssignOutcome(row, _applied_outcome(row, row.conversation in changed)) for row in plan.rows
+    ]
+
+
+def _applied_outcome(row: PlanRow, changed: bool) -> str:
+    if row.new is None:
+        return "waits"
+    return "assigned" if changed else "skipped"
+
+
+def _dry_outcome(row: PlanRow) -> AssignOutcome:
+    return AssignOutcome(row, "waits" if row.new is None else "would assign")
+
+
+# -- what rules read ------------------------------------------------------------------------
+
+
+def load_facts(
+    tx: Tx, rows: Sequence[Row], fields: frozenset[str] = frozenset()
+) -> list[ConversationFacts]:
+    """``ConversationFacts`` for ``rows`` (id, mailbox, channel, priority, created_at),
+    in order, with the message ``fields`` rules read (none: no messages)."""
+    ids = [row["id"] for row in rows]
+    tags = queries.tags_of(tx, ids)
+    messages = queries.inbound_messages(tx, ids, fields) if fields else {}
+    no_tags: list[str] = []
+    return [
+        ConversationFacts(
+            row["id"],
+            row["mailbox"],
+            row["channel"],
+            row["priority"],
+            row["created_at"],
+            frozenset(tags.get(row["id"], no_tags)),
+            tuple(MessageFacts(**message) for message in messages.get(row["id"], ())),
+        )
+        for row in rows
+    ]

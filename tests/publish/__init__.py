@@ -1,0 +1,1 @@
+"""Tests of supportctl.publish."""

@@ -1,0 +1,119 @@
+"""``assign auto`` and ``tag auto`` on SQLite and PostgreSQL: the plan applied, its
+events, the round-robin pointer kept across runs, hand-on, escalation, fallback."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from supportctl.config.model import Config
+from supportctl.store.database import Store
+from supportctl.triage.auto import assign_auto, tag_auto
+from tests.triage.seed import (
+    NOW,
+    add_conversation,
+    add_event,
+    at,
+    column,
+    events,
+)
+
+
+def plan_rows(report) -> list[tuple[int, str, str | None, str | None, str]]:
+    return [(r.row.conversation, r.row.rule, r.row.old, r.row.new, r.outcome) for r in report.rows]
+
+
+def test_one_run_then_the_next_goes_on_in_turn(store: Store, config: Config) -> None:
+    # At NOW (Sunday 10:00 Riyadh) omar and alice are on duty, layla is on leave and
+    # sara, on nights, is off shift.
+    normal = add_conversation(store, created_at=at(-3))
+    urgent = add_conversation(store, priority="urgent", created_at=at(-1))
+    vip = add_conversation(store, tags=("vip",), created_at=at(-2))
+    reopened = add_conversation(store, assignee="layla")
+    add_event(store, reopened, at(-5), "someone", "assignee", None, "layla")
+    add_event(store, reopened, at(-1), "sync", "status", "pending", "open")
+    still_hers = add_conversation(store, assignee="layla")
+    add_event(store, still_hers, at(-5), "sync", "status", "pending", "open")
+    add_event(store, still_hers, at(-1), "someone", "assignee", None, "layla")
+    due = add_conversation(store, assignee="alice", first_response_due=at(20 / 60))
+    add_conversation(store, status="closed")
+
+    dry = assign_auto(config, store, now=NOW, dry_run=True)
+    assert {r.outcome for r in dry.rows} == {"would assign"}
+    assert events(store, urgent) == []
+    report = assign_auto(config, store, now=NOW)
+    assert plan_rows(report) == [
+        (due, "escalation", "alice", "omar", "assigned"),
+        (urgent, "round_robin", None, "omar", "assigned"),
+        (normal, "round_robin", None, "alice", "assigned"),
+        (vip, "vip-desk", None, "alice", "assigned"),
+        (reopened, "round_robin", "layla", "omar", "assigned"),
+    ]
+    assert [r.row for r in dry.rows] == [r.row for r in report.rows]
+    assert column(store, still_hers, "assignee") == "layla"
+    (escalation,) = store.query(
+        "SELECT actor, reason FROM event WHERE conversation_id = ? AND kind = 'assignee'", (due,)
+    )
+    assert escalation == {
+        "actor": "rule:escalation",
+        "reason": "first response due 2026-01-11 07:20 UTC (in 20m); omar has the fewest open (0)",
+    }
+    assert events(store, reopened)[-1] == (
+        reopened,
+        "rule:round_robin",
+        "assignee",
+        "layla",
+        "omar",
+    )
+
+    # The next run starts after the last agent served; nothing is assigned twice.
+    later = add_conversation(store)
+    assert plan_rows(assign_auto(config, store, now=NOW)) == [
+        (later, "round_robin", None, "alice", "assigned")
+    ]
+    assert assign_auto(config, store, now=NOW).rows == []
+
+
+def test_nobody_on_duty_goes_to_the_fallback_until_full(store: Store, config: Config) -> None:
+    friday_noon = NOW - timedelta(days=2) + timedelta(hours=2)
+    numbers = [add_conversation(store, created_at=at(-50) + i) for i in range(4)]
+    rows = assign_auto(config, store, now=friday_noon).rows
+    assert [(r.row.conversation, r.row.rule, r.row.new, r.outcome) for r in rows] == [
+        (numbers[0], "fallback", "omar", "assigned"),
+        (numbers[1], "fallback", "omar", "assigned"),
+        (numbers[2], "fallback", "omar", "assigned"),
+        (numbers[3], "round_robin", None, "waits"),
+    ]
+    # Friday: the Riyadh team's weekend, and the night desk has no Thursday-night tail
+    # at noon. Layla's leave starts on Sunday.
+    assert rows[0].row.reason == (
+        "nobody available for round_robin (not a working day (Fri): omar, layla, alice, sara);"
+        " fallback: omar has the fewest open (0)"
+    )
+    assert rows[3].row.reason == (
+        "waits: nobody available (not a working day (Fri): omar, layla, alice, sara);"
+        " fallback: at capacity (3 of 3 open): omar"
+    )
+
+
+def test_tag_auto_adds_tags_once_and_respects_the_hand(store: Store, config: Config) -> None:
+    arabic_refund = add_conversation(
+        store, messages=({"subject": "طلب استرداد", "language": "ar"},)
+    )
+    vip = add_conversation(store, messages=({"from_address": "ceo@big.com"},))
+    untagged_by_hand = add_conversation(store, messages=({"subject": "Refund please"},))
+    add_event(store, untagged_by_hand, at(-1), "layla", "tags", "refund", None)
+    closed = add_conversation(store, status="closed", messages=({"subject": "refund"},))
+
+    outcomes = [o.as_row() for o in tag_auto(config, store, now=NOW)]
+    assert outcomes == [
+        {"conversation": arabic_refund, "rule": "refunds", "tag": "refund", "outcome": "added"},
+        {"conversation": arabic_refund, "rule": "arabic", "tag": "arabic", "outcome": "added"},
+        {"conversation": vip, "rule": "vip", "tag": "vip", "outcome": "added"},
+    ]
+    assert events(store, arabic_refund) == [
+        (arabic_refund, "rule:refunds", "tags", None, "refund"),
+        (arabic_refund, "rule:arabic", "tags", "refund", "arabic refund"),
+    ]
+    assert tag_auto(config, store, now=NOW) == []
+    (closed_refund,) = tag_auto(config, store, now=NOW, include_closed=True, dry_run=True)
+    assert (closed_refund.change.conversation, closed_refund.outcome) == (closed, "would add")
