@@ -153,14 +153,57 @@ def load_config(
         )
     if not resolve_secrets:
         return build_config(document.data, path, environ)
+    data, unresolved_passwords = _without_unresolved_passwords(document, environ, path)
     try:
-        data = interpolate(document.data, environ)
+        data = interpolate(data, environ)
     except SecretError as exc:
-        error_path = getattr(exc, "path", ())
-        line, column = document.mark(error_path)
-        exc.where = f"{path}:{line}:{column}: {format_path(error_path)}"
-        raise
-    return build_config(data, path, environ)
+        raise _located(exc, document, path) from None
+    config = build_config(data, path, environ)
+    if not unresolved_passwords:
+        return config
+    from dataclasses import replace
+
+    mailboxes = tuple(
+        replace(mailbox, password_error=unresolved_passwords.get(index))
+        for index, mailbox in enumerate(config.mailboxes)
+    )
+    return replace(config, mailboxes=mailboxes)
+
+
+def _without_unresolved_passwords(
+    document: Any, environ: Mapping[str, str], path: Path
+) -> tuple[Any, dict[int, SecretError]]:
+    """The document's data without the mailbox passwords whose ``${VAR}`` is not set, and
+    those errors by mailbox index: a command that logs in to no mailbox (meet, report)
+    must not need the mail secrets."""
+    from supportctl.config.secrets import interpolate
+
+    data = document.data
+    errors: dict[int, SecretError] = {}
+    mailboxes = data.get("mailboxes") if isinstance(data, dict) else None
+    for index, mailbox in enumerate(mailboxes or ()):
+        password = mailbox.get("password") if isinstance(mailbox, dict) else None
+        if not isinstance(password, str):
+            continue
+        try:
+            interpolate(password, environ, ("mailboxes", index, "password"))
+        except SecretError as exc:
+            errors[index] = _located(exc, document, path)
+    if not errors:
+        return data, errors
+    kept = [
+        {key: value for key, value in mailbox.items() if key != "password" or index not in errors}
+        for index, mailbox in enumerate(mailboxes)
+    ]
+    return {**data, "mailboxes": kept}, errors
+
+
+def _located(error: SecretError, document: Any, path: Path) -> SecretError:
+    """``error`` with ``where`` set to the file, line and column of its config key."""
+    error_path = getattr(error, "path", ())
+    line, column = document.mark(error_path)
+    error.where = f"{path}:{line}:{column}: {format_path(error_path)}"
+    return error
 
 
 def masked_plain(config: Any) -> dict[str, Any]:

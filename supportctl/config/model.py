@@ -10,6 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import date, datetime
 
+from supportctl.errors import SecretError
 from supportctl.timekit.spec import Duration, HourRange
 
 WeeklyHours = dict[int, tuple[HourRange, ...]]  # weekday (Mon = 0) → ranges
@@ -25,6 +26,9 @@ class Mailbox:
     security: str = "tls"  # tls | starttls | none
     username: str | None = None
     password: str | None = field(default=None, repr=False)
+    # A ${VAR} password that could not be resolved when the config loaded: raised only
+    # when the password is needed, so commands that never log in need no mail secrets.
+    password_error: SecretError | None = field(default=None, repr=False, compare=False)
     password_command: str | None = None
     password_file: str | None = None
     ca_file: str | None = None

@@ -10,10 +10,13 @@ import re
 import subprocess
 from collections.abc import Iterator, Mapping
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from supportctl.config.problems import JsonPath
 from supportctl.errors import SecretError
+
+if TYPE_CHECKING:
+    from supportctl.config.model import Mailbox
 
 # ``$${`` escapes a literal ``${``.
 _REFERENCE = re.compile(r"\$\$\{|\$\{([^}]*)\}")
@@ -90,6 +93,19 @@ def _strings(data: Any, path: JsonPath) -> Iterator[tuple[JsonPath, str]]:
             yield from _strings(value, (*path, index))
     elif isinstance(data, str):
         yield path, data
+
+
+def mailbox_password(mailbox: Mailbox) -> str:
+    """The password to log in to ``mailbox`` with ("" when the config names none)."""
+    if mailbox.password_error is not None:
+        raise mailbox.password_error
+    password = read_password(
+        mailbox=mailbox.name,
+        password=mailbox.password,
+        password_command=mailbox.password_command,
+        password_file=mailbox.password_file,
+    )
+    return password or ""
 
 
 def read_password(

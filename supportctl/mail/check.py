@@ -44,14 +44,18 @@ def check_mailboxes(
 ) -> Iterator[FolderCheck]:
     """One FolderCheck per folder of each chosen mailbox (all when none named).
 
-    IMAP mailboxes are only contacted when ``connect`` is true; otherwise their folders
-    are reported as skipped. Local mailboxes are always read, as that touches no server.
+    A password whose ``${VAR}`` is not set fails its mailbox. IMAP mailboxes are only
+    contacted when ``connect`` is true; otherwise their folders are reported as skipped.
+    Local mailboxes are always read, as that touches no server.
     """
     from supportctl.mail.sources import open_source as default_open_source
 
     chosen = [config.mailbox(name) for name in mailboxes] if mailboxes else config.mailboxes
     for mailbox in chosen:
         folders = [*mailbox.folders, *([mailbox.sent_folder] if mailbox.sent_folder else [])]
+        if mailbox.password_error is not None:
+            yield FolderCheck(mailbox.name, None, "failed", detail=str(mailbox.password_error))
+            continue
         if not (connect or mailbox.is_local):
             yield from (
                 FolderCheck(mailbox.name, folder, "skipped", detail="pass --connect to log in")

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from supportctl.config.model import Mailbox
-from supportctl.config.secrets import read_password
+from supportctl.config.secrets import mailbox_password
 from supportctl.mail.source import MailSource
 
 SNIPPET_FETCH_BYTES = 2048
@@ -17,10 +17,5 @@ def open_source(mailbox: Mailbox) -> MailSource:
         return LocalSource(maildir=mailbox.maildir, mbox=mailbox.mbox, body_bytes=body_bytes)
     from supportctl.mail.imap import ImapSource
 
-    password = read_password(
-        mailbox=mailbox.name,
-        password=mailbox.password,
-        password_command=mailbox.password_command,
-        password_file=mailbox.password_file,
-    )
-    return ImapSource.connect(mailbox, password=password or "")
+    password = mailbox_password(mailbox)
+    return ImapSource.connect(mailbox, password=password)

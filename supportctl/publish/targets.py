@@ -227,7 +227,7 @@ def next_window(report: Expectations) -> tuple[date, date] | None:
 def _run_sieve(
     config: Config, target: PublishTarget, now: datetime, *, dry_run: bool
 ) -> TargetOutcome:
-    from supportctl.config.secrets import read_password
+    from supportctl.config.secrets import mailbox_password
     from supportctl.publish.sieve import publish_sieve
 
     if target.format not in SIEVE_FORMATS:
@@ -237,15 +237,10 @@ def _run_sieve(
         )
     mailbox = _mailbox(config, target)
     report, window = _sieve_reply(config, target, now)
-    password = read_password(
-        mailbox=mailbox.name,
-        password=mailbox.password,
-        password_command=mailbox.password_command,
-        password_file=mailbox.password_file,
-    )
+    password = mailbox_password(mailbox)
     outcome = publish_sieve(
         mailbox,
-        password=password or "",
+        password=password,
         script_name=target.script_name,
         body=render_expectations(report, target.format, _template(target)),
         subject=words_for(report.language).sieve_subject,

@@ -96,17 +96,20 @@ def test_local_maildir_folders_are_read_and_a_missing_one_named(run: Run, tmp_pa
     assert "did you mean 'Archive/2025'" in found[("archive", "Archive/2024")]["detail"]
 
 
-def test_unknown_mailbox_and_unset_secret_are_usage_errors(run: Run, tmp_path: Path) -> None:
+def test_an_unset_password_fails_its_mailbox_and_an_unknown_mailbox_is_refused(
+    run: Run, tmp_path: Path
+) -> None:
     config = write_config(
         tmp_path,
         "  - {name: support, host: imap.example.com, username: u, password: '${NOT_SET}',"
         " folders: [INBOX]}\n",
     )
-    missing_secret = run("-c", str(config), "config", "check")
-    assert missing_secret.exit_code == 2
-    assert "supportctl.yaml:4:" in missing_secret.stderr
-    assert "NOT_SET is not set" in missing_secret.stderr
+    missing_secret = run("-c", str(config), "--format", "jsonl", "config", "check")
+    assert missing_secret.exit_code == 1
+    detail = rows(missing_secret.stdout)[("support", None)]["detail"]
+    assert detail.startswith(f"{config}:4:")
+    assert "NOT_SET is not set" in detail
 
-    unknown = run("-c", str(config), "config", "check", "--mailbox", "nope", env={"NOT_SET": "x"})
-    assert unknown.exit_code != 0
+    unknown = run("-c", str(config), "config", "check", "--mailbox", "nope")
+    assert unknown.exit_code == 2
     assert "no mailbox named 'nope'" in unknown.stderr

@@ -9,7 +9,7 @@ import pytest
 import yaml
 
 from supportctl.config import find_config, load_config, load_schema
-from supportctl.config.secrets import read_password
+from supportctl.config.secrets import mailbox_password, read_password
 from supportctl.errors import ConfigError, SecretError
 from tests.conftest import EXAMPLE_CONFIG, Run
 
@@ -108,14 +108,22 @@ def test_variable_and_default_are_interpolated(tmp_path: Path) -> None:
     assert config.mailboxes[0].password == "hunter2-fallback-${literal}"
 
 
-def test_missing_variable_names_the_key_and_its_place(tmp_path: Path) -> None:
+def test_missing_password_variable_is_raised_when_the_password_is_needed(tmp_path: Path) -> None:
     path = _write(tmp_path, MAILBOX.format(secret='password: "${IMAP_PW}"'))
+    config = load_config(path, {})  # planning a meeting needs no mail secret
     with pytest.raises(SecretError) as caught:
-        load_config(path, {})
+        mailbox_password(config.mailboxes[0])
     assert str(caught.value) == (
         f"{path}:3:47: mailboxes[0].password: environment variable IMAP_PW is not set "
         "(export IMAP_PW=... before running)"
     )
+
+
+def test_missing_variable_outside_a_mailbox_password_fails_the_load(tmp_path: Path) -> None:
+    path = _write(tmp_path, 'version: 1\nstore: "${DATABASE_URL}"\n')
+    with pytest.raises(SecretError) as caught:
+        load_config(path, {})
+    assert str(caught.value).startswith(f"{path}:2:8: store: environment variable DATABASE_URL")
 
 
 def test_password_command_and_file(tmp_path: Path) -> None:
