@@ -73,7 +73,7 @@ def sync(
             progress.finish()
     for result in report.mailboxes:
         if result.error:
-            app.warn(f"mailbox {result.mailbox}: {result.error}")
+            app.warn(result.error)
     app.render(Table(columns=SUMMARY_COLUMNS, rows=[vars(r) for r in report.mailboxes]))
     click.get_current_context().exit(report.exit_status)
 

@@ -25,11 +25,11 @@ They stay on the server, untouched, and count as neither stored nor removed. New
 from __future__ import annotations
 
 import time
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Collection, Iterable, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import UTC, date, datetime
 from datetime import time as time_of_day
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from supportctl.config.model import Config, Mailbox
 from supportctl.errors import ExitStatus, LockedError, SupportctlError
@@ -136,6 +136,7 @@ def sync(
         since=None if since is None else start_of_day(since, config.timezone),
         dry_run=dry_run,
         progress=progress or (lambda _progress: None),
+        apply_rules=_conversation_rules(config, now),
     )
     report = SyncReport()
     for mailbox in chosen:
@@ -146,12 +147,19 @@ def sync(
                 source = (open_source or default_open_source)(mailbox)
                 _sync_mailbox(config, store, mailbox, source, result, plan)
         except LockedError as exc:
-            result.status, result.error = "locked", str(exc)
+            result.status, result.error = "locked", _naming(mailbox.name, exc)
         except SupportctlError as exc:
-            result.status, result.error = "failed", str(exc)
+            result.status, result.error = "failed", _naming(mailbox.name, exc)
         result.seconds = round(time.monotonic() - started, 3)
         report.mailboxes.append(result)
     return report
+
+
+def _naming(mailbox: str, error: SupportctlError) -> str:
+    """The error's line, starting with the mailbox it concerns (once)."""
+    text = str(error)
+    prefix = f"mailbox {mailbox}:"
+    return text if text.startswith(prefix) else f"{prefix} {text}"
 
 
 def start_of_day(day: date, timezone: str) -> datetime:
@@ -163,6 +171,12 @@ def start_of_day(day: date, timezone: str) -> datetime:
     return local.astimezone(UTC)
 
 
+if TYPE_CHECKING:
+    from supportctl.timekit.sla import SlaPolicies
+
+ConversationRules = Callable[[Tx, Collection[int]], None]
+
+
 @dataclass(frozen=True)
 class _RunPlan:
     """What every folder of one run shares."""
@@ -171,6 +185,33 @@ class _RunPlan:
     since: datetime | None
     dry_run: bool
     progress: Progress
+    apply_rules: ConversationRules
+
+
+def _conversation_rules(config: Config, now: datetime) -> ConversationRules:
+    """What a batch's conversations go through before it commits: the tag rules, then
+    their SLA policy and due times (policies match on tags). The SLA calendars are
+    built once per run, when the first batch needs them: a run with nothing new
+    builds none."""
+    from functools import cache
+
+    @cache
+    def policies() -> SlaPolicies:
+        from supportctl.timekit.sla import SlaPolicies
+
+        return SlaPolicies.from_config(config)
+
+    def apply(tx: Tx, conversation_ids: Collection[int]) -> None:
+        if config.rules.tags:
+            from supportctl.triage.auto import apply_tag_rules
+
+            apply_tag_rules(tx, config, conversation_ids, now)
+        if config.sla:
+            from supportctl.store.sla import refresh_conversations
+
+            refresh_conversations(tx, policies(), conversation_ids, now)
+
+    return apply
 
 
 def _sync_mailbox(
@@ -373,6 +414,7 @@ class FolderSync:
         for message in fresh:
             self._thread(view, uidvalidity, message)
         view.write(tx)
+        self.plan.apply_rules(tx, view.touched_conversations)
 
     def _relocated(self, tx: Tx, uidvalidity: int, message: _Incoming) -> bool:
         parsed = message.parsed
@@ -563,6 +605,11 @@ class BatchView:
         queries.update_conversations(tx, self._changes)
         queries.insert_messages(tx, self._messages)
         add_events(tx, self._events)
+
+    @property
+    def touched_conversations(self) -> set[int]:
+        """The conversations this batch started or added a message to."""
+        return {row["conversation_id"] for row in self._messages}
 
     def _remember(self, row: Row) -> None:
         self._conversations[row["id"]] = row

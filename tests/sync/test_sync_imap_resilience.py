@@ -344,12 +344,6 @@ def test_tls_verified_with_ca_file_syncs_and_without_it_fails_in_one_line(
     assert_secret_kept(imap_sync.password, imap_sync.store, *outputs)
 
 
-@pytest.mark.xfail(
-    strict=True,
-    raises=AssertionError,
-    reason="supportctl/cli/sync.py warns 'mailbox NAME: ' + an error that already begins "
-    "with 'mailbox NAME: ', so the line names the mailbox twice",
-)
 def test_a_failed_mailbox_is_named_once_in_its_line(imap_sync: ImapSync, run: Run) -> None:
     untrusted = imap_sync.mailbox(security="tls", port=imap_sync.dovecot.imaps_port)
     config = imap_sync.write_config(untrusted, name="untrusted.yaml")

@@ -217,7 +217,7 @@ def test_a_run_cut_short_resumes_without_loss_or_duplicates(setup) -> None:
         config, store, open_source=lambda _m: FailingAfter(LocalSource(maildir=mailbox.maildir), 2)
     )
     assert cut.mailboxes[0].status == "failed"
-    assert cut.mailboxes[0].error == "connection lost"
+    assert cut.mailboxes[0].error == "mailbox demo: connection lost"
     assert cut.exit_status == ExitStatus.FAILED
     assert counts(store)["messages"] == 4  # two batches of two committed
     resumed = run_sync(config, store).mailboxes[0]
