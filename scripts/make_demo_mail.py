@@ -69,8 +69,7 @@ _UTC_OFFSETS: dict[str, tuple[tuple[datetime, int], ...]] = {
     "Europe/London": ((_SINCE_EVER, 0), (datetime(2026, 3, 29, 1, tzinfo=UTC), 60)),
 }
 _WEEKDAY_NAMES = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
-_MONTH_NAMES = ("Jan", "Feb", "Mar", "Apr", "May", "Jun",
-                "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
+_MONTH_NAMES = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
 
 
 def utc_offset(zone: str, at: datetime) -> int:
@@ -161,12 +160,8 @@ RIYADH = Calendar(
     _SA_HOLIDAYS | EID_CLOSURE,
     special_hours=(date(2026, 2, 18), date(2026, 3, 18), weekly(SUN_THU, ((600, 900),))),
 )
-CAIRO = Calendar(
-    "Africa/Cairo", weekly(SUN_THU, ((540, 1020),)) | {5: ((600, 840),)}, EID_CLOSURE
-)
-CASABLANCA = Calendar(
-    "Africa/Casablanca", weekly(range(5), ((540, 750), (840, 1080))), EID_CLOSURE
-)
+CAIRO = Calendar("Africa/Cairo", weekly(SUN_THU, ((540, 1020),)) | {5: ((600, 840),)}, EID_CLOSURE)
+CASABLANCA = Calendar("Africa/Casablanca", weekly(range(5), ((540, 750), (840, 1080))), EID_CLOSURE)
 NIGHT = Calendar(  # the overnight desk: a shift belongs to the day it starts
     "Asia/Riyadh", weekly((5, 6, 0, 1, 2, 3), ((1320, 1800),)), _SA_HOLIDAYS | EID_CLOSURE
 )
@@ -190,12 +185,27 @@ class Mailer:
 
 GMAIL = Mailer("gmail", "utf-8", "B", "base64", "Re: ", "Re: ", True, True)
 OUTLOOK = Mailer(
-    "outlook", "windows-1256", "B", "quoted-printable", "RE: ", "رد: ", True, True,
+    "outlook",
+    "windows-1256",
+    "B",
+    "quoted-printable",
+    "RE: ",
+    "رد: ",
+    True,
+    True,
     x_mailer="Microsoft Outlook 16.0",
 )
 IPHONE = Mailer(
-    "iphone", "utf-8", "Q", "quoted-printable", "Re: ", "Re: ", True, False,
-    x_mailer="iPhone Mail (22D82)", footer=("Sent from my iPhone", "أرسلت من الـ iPhone"),
+    "iphone",
+    "utf-8",
+    "Q",
+    "quoted-printable",
+    "Re: ",
+    "Re: ",
+    True,
+    False,
+    x_mailer="iPhone Mail (22D82)",
+    footer=("Sent from my iPhone", "أرسلت من الـ iPhone"),
 )
 # A phone app that drops In-Reply-To and References: threading by subject only.
 MAIL_APP = Mailer("app", "utf-8", "B", "base64", "RE: ", "RE: ", False, False, "MailApp 3.2")
@@ -242,29 +252,69 @@ SHARED_SENDER_AR = replace(SHARED_SENDER, name="الدعم الفني - Demo")
 # --- customers ---------------------------------------------------------------------------
 
 _ARABIC_FIRST_NAMES = (
-    ("محمد", "Mohammed"), ("عبدالله", "Abdullah"), ("فهد", "Fahad"), ("خالد", "Khalid"),
-    ("نورة", "Noura"), ("ريم", "Reem"), ("هند", "Hind"), ("سلمان", "Salman"), ("منى", "Mona"),
-    ("أحمد", "Ahmed"), ("مريم", "Maryam"), ("ياسر", "Yasser"), ("لطيفة", "Latifa"),
-    ("كريم", "Karim"), ("هشام", "Hisham"), ("إيمان", "Iman"), ("عمرو", "Amr"), ("دينا", "Dina"),
-    ("سعاد", "Souad"), ("رشيد", "Rachid"), ("طارق", "Tarek"), ("أسماء", "Asmaa"),
+    ("محمد", "Mohammed"),
+    ("عبدالله", "Abdullah"),
+    ("فهد", "Fahad"),
+    ("خالد", "Khalid"),
+    ("نورة", "Noura"),
+    ("ريم", "Reem"),
+    ("هند", "Hind"),
+    ("سلمان", "Salman"),
+    ("منى", "Mona"),
+    ("أحمد", "Ahmed"),
+    ("مريم", "Maryam"),
+    ("ياسر", "Yasser"),
+    ("لطيفة", "Latifa"),
+    ("كريم", "Karim"),
+    ("هشام", "Hisham"),
+    ("إيمان", "Iman"),
+    ("عمرو", "Amr"),
+    ("دينا", "Dina"),
+    ("سعاد", "Souad"),
+    ("رشيد", "Rachid"),
+    ("طارق", "Tarek"),
+    ("أسماء", "Asmaa"),
 )
 # family names by where the customer lives: (zone, mail domains, names)
 _ARABIC_FAMILIES = (
-    ("Asia/Riyadh", ("sahab.example", "example.com"), (
-        ("القحطاني", "Al-Qahtani"), ("العتيبي", "Al-Otaibi"), ("الشمري", "Al-Shammari"),
-        ("الدوسري", "Al-Dosari"), ("الغامدي", "Al-Ghamdi"), ("الزهراني", "Al-Zahrani"),
-        ("المطيري", "Al-Mutairi"))),
-    ("Africa/Cairo", ("nile-mail.example", "example.net"), (
-        ("عبد الرحمن", "Abdelrahman"), ("السيد", "Elsayed"), ("فوزي", "Fawzy"),
-        ("حسني", "Hosny"))),
-    ("Africa/Casablanca", ("atlas-mail.example", "example.org"), (
-        ("بناني", "Bennani"), ("العلوي", "Alaoui"), ("التازي", "Tazi"), ("برادة", "Berrada"))),
+    (
+        "Asia/Riyadh",
+        ("sahab.example", "example.com"),
+        (
+            ("القحطاني", "Al-Qahtani"),
+            ("العتيبي", "Al-Otaibi"),
+            ("الشمري", "Al-Shammari"),
+            ("الدوسري", "Al-Dosari"),
+            ("الغامدي", "Al-Ghamdi"),
+            ("الزهراني", "Al-Zahrani"),
+            ("المطيري", "Al-Mutairi"),
+        ),
+    ),
+    (
+        "Africa/Cairo",
+        ("nile-mail.example", "example.net"),
+        (("عبد الرحمن", "Abdelrahman"), ("السيد", "Elsayed"), ("فوزي", "Fawzy"), ("حسني", "Hosny")),
+    ),
+    (
+        "Africa/Casablanca",
+        ("atlas-mail.example", "example.org"),
+        (("بناني", "Bennani"), ("العلوي", "Alaoui"), ("التازي", "Tazi"), ("برادة", "Berrada")),
+    ),
     ("Asia/Amman", ("example.net",), (("حداد", "Haddad"), ("خوري", "Khoury"))),
 )
 _ENGLISH_NAMES = (
-    ("James", "Carter"), ("Emily", "Clarke"), ("Priya", "Nair"), ("Daniel", "Hughes"),
-    ("Sophie", "Turner"), ("Ravi", "Menon"), ("Hannah", "Wright"), ("Lucas", "Martin"),
-    ("Grace", "Okafor"), ("Tom", "Fletcher"), ("Anna", "Kowalski"), ("Ben", "Harris"),
+    ("James", "Carter"),
+    ("Emily", "Clarke"),
+    ("Priya", "Nair"),
+    ("Daniel", "Hughes"),
+    ("Sophie", "Turner"),
+    ("Ravi", "Menon"),
+    ("Hannah", "Wright"),
+    ("Lucas", "Martin"),
+    ("Grace", "Okafor"),
+    ("Tom", "Fletcher"),
+    ("Anna", "Kowalski"),
+    ("Ben", "Harris"),
 )
 _ENGLISH_PLACES = (("Europe/London", "example.co.uk"), ("Asia/Dubai", "example.com"))
 VIP_DOMAIN = "bigcustomer.com"
@@ -319,8 +369,11 @@ def _english_customer(rng: random.Random) -> Person:
 TOPICS: dict[str, dict[str, dict[str, tuple[str, ...]]]] = {
     "refund": {
         "en": {
-            "subject": ("Refund request for order {order}", "Refund not received for order {order}",
-                        "Requesting a refund - charged twice"),
+            "subject": (
+                "Refund request for order {order}",
+                "Refund not received for order {order}",
+                "Requesting a refund - charged twice",
+            ),
             "opening": (
                 "Hello,\n\nI returned order {order} two weeks ago but I have not received my "
                 "refund of {amount} SAR yet. Could you please check?\n\nThanks,\n{name}",
@@ -338,8 +391,11 @@ TOPICS: dict[str, dict[str, dict[str, tuple[str, ...]]]] = {
             ),
         },
         "ar": {
-            "subject": ("طلب استرداد المبلغ للطلب {order}", "لم يصلني استرداد المبلغ",
-                        "استرجاع مبلغ مخصوم مرتين"),
+            "subject": (
+                "طلب استرداد المبلغ للطلب {order}",
+                "لم يصلني استرداد المبلغ",
+                "استرجاع مبلغ مخصوم مرتين",
+            ),
             "opening": (
                 "السلام عليكم،\n\nقمت بإرجاع الطلب رقم {order} قبل أسبوعين ولم يصلني استرداد "
                 "المبلغ ({amount} ريال) حتى الآن. أرجو التحقق من الأمر.\n\nشكراً،\n{name}",
@@ -358,8 +414,11 @@ TOPICS: dict[str, dict[str, dict[str, tuple[str, ...]]]] = {
     },
     "invoice": {
         "en": {
-            "subject": ("Invoice {invoice} shows the wrong VAT number",
-                        "Copy of invoice {invoice} please", "Question about invoice {invoice}"),
+            "subject": (
+                "Invoice {invoice} shows the wrong VAT number",
+                "Copy of invoice {invoice} please",
+                "Question about invoice {invoice}",
+            ),
             "opening": (
                 "Hello,\n\nThe VAT number on invoice {invoice} is not ours. Our VAT number is "
                 "{vat}. Could you issue a corrected invoice?\n\nBest regards,\n{name}",
@@ -376,9 +435,11 @@ TOPICS: dict[str, dict[str, dict[str, tuple[str, ...]]]] = {
             ),
         },
         "ar": {
-            "subject": ("خطأ في الرقم الضريبي في الفاتورة {invoice}",
-                        "طلب نسخة من الفاتورة {invoice}",
-                        "استفسار عن فاتورة شهر مارس"),
+            "subject": (
+                "خطأ في الرقم الضريبي في الفاتورة {invoice}",
+                "طلب نسخة من الفاتورة {invoice}",
+                "استفسار عن فاتورة شهر مارس",
+            ),
             "opening": (
                 "السلام عليكم،\n\nالرقم الضريبي في الفاتورة رقم {invoice} غير صحيح، والرقم "
                 "الصحيح هو {vat}. نرجو إصدار فاتورة معدلة.\n\nوشكراً،\n{name}",
@@ -396,8 +457,11 @@ TOPICS: dict[str, dict[str, dict[str, tuple[str, ...]]]] = {
     },
     "login": {
         "en": {
-            "subject": ("Can't log in to my account", "Password reset link not working",
-                        "Locked out after changing my phone"),
+            "subject": (
+                "Can't log in to my account",
+                "Password reset link not working",
+                "Locked out after changing my phone",
+            ),
             "opening": (
                 "Hi,\n\nI can't log in since this morning. The site says my password is wrong, "
                 "and the reset link in the e-mail says it has expired.\n\n{name}",
@@ -408,12 +472,17 @@ TOPICS: dict[str, dict[str, dict[str, tuple[str, ...]]]] = {
                 "Hello {name},\n\nSorry for the trouble. I have reset the sign-in for {email}; "
                 "please use the new link we just sent, it is valid for 24 hours.",
             ),
-            "resolution": ("Hello {name},\n\nI can see you signed in successfully, so I'll close "
-                           "this request now.",),
+            "resolution": (
+                "Hello {name},\n\nI can see you signed in successfully, so I'll close "
+                "this request now.",
+            ),
         },
         "ar": {
-            "subject": ("لا أستطيع تسجيل الدخول إلى حسابي", "رابط إعادة تعيين كلمة المرور لا يعمل",
-                        "مشكلة في رمز التحقق"),
+            "subject": (
+                "لا أستطيع تسجيل الدخول إلى حسابي",
+                "رابط إعادة تعيين كلمة المرور لا يعمل",
+                "مشكلة في رمز التحقق",
+            ),
             "opening": (
                 "مرحباً،\n\nلا أستطيع تسجيل الدخول إلى حسابي منذ الصباح، وتظهر رسالة أن كلمة "
                 "المرور خاطئة، ورابط إعادة التعيين منتهي الصلاحية.\n\n{name}",
@@ -429,8 +498,11 @@ TOPICS: dict[str, dict[str, dict[str, tuple[str, ...]]]] = {
     },
     "delivery": {
         "en": {
-            "subject": ("Order {order} is late", "Where is my order {order}?",
-                        "Delivery delayed again"),
+            "subject": (
+                "Order {order} is late",
+                "Where is my order {order}?",
+                "Delivery delayed again",
+            ),
             "opening": (
                 "Hello,\n\nOrder {order} was supposed to arrive on {due} but the tracking page "
                 "has not changed for three days.\n\n{name}",
@@ -441,8 +513,10 @@ TOPICS: dict[str, dict[str, dict[str, tuple[str, ...]]]] = {
                 "Hello {name},\n\nI'm sorry about the delay. The courier confirmed that order "
                 "{order} is at their Riyadh hub and will be delivered within two days.",
             ),
-            "resolution": ("Hello {name},\n\nThe courier shows order {order} as delivered. Let us "
-                           "know if anything is wrong with it.",),
+            "resolution": (
+                "Hello {name},\n\nThe courier shows order {order} as delivered. Let us "
+                "know if anything is wrong with it.",
+            ),
         },
         "ar": {
             "subject": ("تأخر توصيل الطلب {order}", "أين طلبي رقم {order}؟", "الشحنة لم تصل بعد"),
@@ -456,24 +530,33 @@ TOPICS: dict[str, dict[str, dict[str, tuple[str, ...]]]] = {
                 "أهلاً {name}،\n\nنعتذر عن التأخير. أكدت شركة الشحن أن الطلب رقم {order} موجود في "
                 "مستودعها بالرياض وسيتم توصيله خلال يومين.",
             ),
-            "resolution": ("أهلاً {name}،\n\nتظهر حالة الطلب رقم {order} لدى شركة الشحن أنه تم "
-                           "التوصيل. نتمنى أن ينال إعجابك.",),
+            "resolution": (
+                "أهلاً {name}،\n\nتظهر حالة الطلب رقم {order} لدى شركة الشحن أنه تم "
+                "التوصيل. نتمنى أن ينال إعجابك.",
+            ),
         },
     },
     "subscription": {
         "en": {
-            "subject": ("Question about the Business plan", "Cancel my subscription",
-                        "Switch to annual billing"),
+            "subject": (
+                "Question about the Business plan",
+                "Cancel my subscription",
+                "Switch to annual billing",
+            ),
             "opening": (
                 "Hello,\n\nDoes the Business plan include Arabic invoices and more than five "
                 "users? We are a team of twelve.\n\n{name}",
                 "Hi,\n\nPlease cancel my subscription at the end of the current period.\n\n"
                 "Thanks,\n{name}",
             ),
-            "first_reply": ("Hello {name},\n\nThank you for your message. I have passed your "
-                            "request to our accounts team, who will confirm the details today.",),
-            "resolution": ("Hello {name},\n\nAll done: the change is confirmed on your account. "
-                           "Thank you for being with us.",),
+            "first_reply": (
+                "Hello {name},\n\nThank you for your message. I have passed your "
+                "request to our accounts team, who will confirm the details today.",
+            ),
+            "resolution": (
+                "Hello {name},\n\nAll done: the change is confirmed on your account. "
+                "Thank you for being with us.",
+            ),
         },
         "ar": {
             "subject": ("استفسار عن باقة الأعمال", "إلغاء الاشتراك", "التحويل إلى الاشتراك السنوي"),
@@ -482,15 +565,20 @@ TOPICS: dict[str, dict[str, dict[str, tuple[str, ...]]]] = {
                 "فريقنا مكون من اثني عشر شخصاً.\n\n{name}",
                 "السلام عليكم،\n\nأرجو إلغاء اشتراكي في نهاية الفترة الحالية.\n\nشكراً،\n{name}",
             ),
-            "first_reply": ("أهلاً {name}،\n\nشكراً لرسالتك. حولنا طلبك إلى فريق الحسابات وسيؤكدون "
-                            "لك التفاصيل اليوم.",),
+            "first_reply": (
+                "أهلاً {name}،\n\nشكراً لرسالتك. حولنا طلبك إلى فريق الحسابات وسيؤكدون "
+                "لك التفاصيل اليوم.",
+            ),
             "resolution": ("أهلاً {name}،\n\nتم تنفيذ التغيير على حسابك بنجاح. شكراً لثقتك بنا.",),
         },
     },
     "vip": {
         "en": {
-            "subject": ("URGENT: card payments failing in all our stores",
-                        "Quote needed for 500 units", "Contract renewal 2026"),
+            "subject": (
+                "URGENT: card payments failing in all our stores",
+                "Quote needed for 500 units",
+                "Contract renewal 2026",
+            ),
             "opening": (
                 "Hi team,\n\nSince this morning card payments fail at checkout in all of our "
                 "branches. This is costing us sales every minute; please escalate.\n\n{name}\n"
@@ -498,10 +586,14 @@ TOPICS: dict[str, dict[str, dict[str, tuple[str, ...]]]] = {
                 "Hello,\n\nWe would like a quote for 500 units of the Business plan for our new "
                 "branches, with invoices in Arabic.\n\nKind regards,\n{name}\nBigCustomer Retail",
             ),
-            "first_reply": ("Hello {name},\n\nI have escalated this to our on-call team and I am "
-                            "following it personally. I will update you within the hour.",),
-            "resolution": ("Hello {name},\n\nEverything is in place on our side now; a short "
-                           "written summary follows from your account manager.",),
+            "first_reply": (
+                "Hello {name},\n\nI have escalated this to our on-call team and I am "
+                "following it personally. I will update you within the hour.",
+            ),
+            "resolution": (
+                "Hello {name},\n\nEverything is in place on our side now; a short "
+                "written summary follows from your account manager.",
+            ),
         },
         "ar": {
             "subject": ("عاجل: توقف الدفع بالبطاقات في جميع فروعنا", "طلب عرض سعر لكمية كبيرة"),
@@ -511,21 +603,30 @@ TOPICS: dict[str, dict[str, dict[str, tuple[str, ...]]]] = {
                 "مرحباً،\n\nنرغب في عرض سعر لـ 500 اشتراك في باقة الأعمال لفروعنا الجديدة مع "
                 "فواتير باللغة العربية.\n\nمع التحية،\n{name}",
             ),
-            "first_reply": ("أهلاً {name}،\n\nتم تصعيد الموضوع إلى الفريق المناوب وأتابعه شخصياً، "
-                            "وسأوافيك بالتحديث خلال ساعة.",),
-            "resolution": ("أهلاً {name}،\n\nتم إنجاز كل شيء من جهتنا، وسيرسل لكم مدير الحساب "
-                           "ملخصاً مكتوباً.",),
+            "first_reply": (
+                "أهلاً {name}،\n\nتم تصعيد الموضوع إلى الفريق المناوب وأتابعه شخصياً، "
+                "وسأوافيك بالتحديث خلال ساعة.",
+            ),
+            "resolution": (
+                "أهلاً {name}،\n\nتم إنجاز كل شيء من جهتنا، وسيرسل لكم مدير الحساب ملخصاً مكتوباً.",
+            ),
         },
     },
 }
 TOPIC_WEIGHTS = {"refund": 22, "invoice": 18, "login": 18, "delivery": 24, "subscription": 12}
 FOLLOW_UPS = {
-    "en": ("Thanks for the quick reply. I still don't see any change, can you check again?",
-           "Any update on this?", "I tried again and it still doesn't work.",
-           "Here is the reference you asked for: {order}."),
-    "ar": ("شكراً على الرد السريع، لكن لم يتغير شيء حتى الآن. هل يمكنكم التحقق مرة أخرى؟",
-           "هل من جديد بخصوص طلبي؟", "حاولت مرة أخرى وما زالت المشكلة قائمة.",
-           "هذا هو الرقم الذي طلبتموه: {order}."),
+    "en": (
+        "Thanks for the quick reply. I still don't see any change, can you check again?",
+        "Any update on this?",
+        "I tried again and it still doesn't work.",
+        "Here is the reference you asked for: {order}.",
+    ),
+    "ar": (
+        "شكراً على الرد السريع، لكن لم يتغير شيء حتى الآن. هل يمكنكم التحقق مرة أخرى؟",
+        "هل من جديد بخصوص طلبي؟",
+        "حاولت مرة أخرى وما زالت المشكلة قائمة.",
+        "هذا هو الرقم الذي طلبتموه: {order}.",
+    ),
 }
 SECOND_REPLIES = {
     "en": "Hello {name},\n\nThanks for your patience. I checked again and found the cause; it is "
@@ -643,26 +744,78 @@ class Scenario(NamedTuple):
 
 # The hard cases, at fixed times with fixed people, so that tests can name them.
 SCENARIOS = (
-    Scenario("mislabelled-charset", "delivery", _at(3, 3, 19, 42), Person(
-        "ماجد الشهري", "ماجد", "majed.alshehri@example.net", "Asia/Riyadh", "ar", OUTLOOK)),
-    Scenario("no-message-id", "login", _at(2, 27, 13, 5), Person(  # Friday afternoon
-        "Hassan Idris", "Hassan", "hassan.idris@example.org", "Africa/Cairo", "en", GMAIL)),
-    Scenario("no-date", "refund", _at(3, 21, 8, 30), Person(  # during the Eid closure
-        "عائشة المالكي", "عائشة", "aisha.malki@sahab.example", "Asia/Riyadh", "ar", GMAIL)),
-    Scenario("huge-header", "delivery", _at(3, 10, 6, 12), Person(
-        "Mark Evans", "Mark", "mark.evans@corp.example", "Europe/London", "en", OUTLOOK)),
-    Scenario("attachment", "invoice", _at(3, 16, 7, 55), Person(
-        "وليد الحارثي", "وليد", "waleed@najd-trading.example", "Asia/Riyadh", "ar", OUTLOOK)),
-    Scenario("web-form", "subscription", _at(3, 1, 17, 20), Person(
-        "Leen Saleh", "Leen", "leen.saleh@example.com", "UTC", "en", WEB_FORM)),
-    Scenario("web-form", "refund", _at(3, 29, 20, 3), Person(
-        "Omar Farid", "Omar", "omar.farid@example.net", "UTC", "en", WEB_FORM)),
-    Scenario("raw-8bit-subject", "delivery", _at(3, 7, 22, 48), Person(  # Saturday night
-        "سميرة بوزيد", "سميرة", "samira.bouzid@atlas-mail.example", "Africa/Casablanca", "ar",
-        MAIL_APP)),
-    Scenario("dangling-reply", "refund", _at(2, 24, 9, 40), Person(
-        "Fatima Zahra Amrani", "Fatima", "fz.amrani@example.org", "Africa/Casablanca", "en",
-        GMAIL)),
+    Scenario(
+        "mislabelled-charset",
+        "delivery",
+        _at(3, 3, 19, 42),
+        Person("ماجد الشهري", "ماجد", "majed.alshehri@example.net", "Asia/Riyadh", "ar", OUTLOOK),
+    ),
+    Scenario(
+        "no-message-id",
+        "login",
+        _at(2, 27, 13, 5),
+        Person(  # Friday afternoon
+            "Hassan Idris", "Hassan", "hassan.idris@example.org", "Africa/Cairo", "en", GMAIL
+        ),
+    ),
+    Scenario(
+        "no-date",
+        "refund",
+        _at(3, 21, 8, 30),
+        Person(  # during the Eid closure
+            "عائشة المالكي", "عائشة", "aisha.malki@sahab.example", "Asia/Riyadh", "ar", GMAIL
+        ),
+    ),
+    Scenario(
+        "huge-header",
+        "delivery",
+        _at(3, 10, 6, 12),
+        Person("Mark Evans", "Mark", "mark.evans@corp.example", "Europe/London", "en", OUTLOOK),
+    ),
+    Scenario(
+        "attachment",
+        "invoice",
+        _at(3, 16, 7, 55),
+        Person("وليد الحارثي", "وليد", "waleed@najd-trading.example", "Asia/Riyadh", "ar", OUTLOOK),
+    ),
+    Scenario(
+        "web-form",
+        "subscription",
+        _at(3, 1, 17, 20),
+        Person("Leen Saleh", "Leen", "leen.saleh@example.com", "UTC", "en", WEB_FORM),
+    ),
+    Scenario(
+        "web-form",
+        "refund",
+        _at(3, 29, 20, 3),
+        Person("Omar Farid", "Omar", "omar.farid@example.net", "UTC", "en", WEB_FORM),
+    ),
+    Scenario(
+        "raw-8bit-subject",
+        "delivery",
+        _at(3, 7, 22, 48),
+        Person(  # Saturday night
+            "سميرة بوزيد",
+            "سميرة",
+            "samira.bouzid@atlas-mail.example",
+            "Africa/Casablanca",
+            "ar",
+            MAIL_APP,
+        ),
+    ),
+    Scenario(
+        "dangling-reply",
+        "refund",
+        _at(2, 24, 9, 40),
+        Person(
+            "Fatima Zahra Amrani",
+            "Fatima",
+            "fz.amrani@example.org",
+            "Africa/Casablanca",
+            "en",
+            GMAIL,
+        ),
+    ),
     Scenario("auto-reply", "vip", _at(3, 17, 5, 30), VIP_CUSTOMERS[0]),
 )
 
@@ -672,8 +825,15 @@ def plan_conversations(rng: random.Random, customers: Sequence[Person]) -> list[
     fresh store gives them, which the [#n] tokens of supportctl's own replies carry."""
     plans = [_random_plan(rng, customers, index) for index in range(RANDOM_CONVERSATIONS)]
     plans += [
-        Plan(0, scene.customer, scene.topic, scene.start, quirks=frozenset({scene.quirk}),
-             follow_up=scene.quirk in {"huge-header", "auto-reply"}, resolve=True)
+        Plan(
+            0,
+            scene.customer,
+            scene.topic,
+            scene.start,
+            quirks=frozenset({scene.quirk}),
+            follow_up=scene.quirk in {"huge-header", "auto-reply"},
+            resolve=True,
+        )
         for scene in SCENARIOS
     ]
     plans.sort(key=lambda plan: (plan.start, plan.customer.email))
@@ -858,8 +1018,12 @@ class Story:
     def _customer_delay(self, customer: Person, after: datetime) -> datetime:
         rng = self.rng
         minutes = rng.choice(
-            (rng.randint(10, 120), rng.randint(120, 1200), rng.randint(120, 1200),
-             rng.randint(1440, 5760))
+            (
+                rng.randint(10, 120),
+                rng.randint(120, 1200),
+                rng.randint(120, 1200),
+                rng.randint(1440, 5760),
+            )
         )
         at = after + timedelta(minutes=minutes, seconds=rng.randrange(60))
         # Most people sleep between 2 and 6; some write anyway.
@@ -874,8 +1038,10 @@ class Story:
         after = thread.last.sent
         if resolution:
             after += timedelta(minutes=rng.randint(120, 2880))
-        candidates = [(agent.calendar.next_on_duty(after), index, agent)
-                      for index, agent in enumerate(routed_agents(thread.plan))]
+        candidates = [
+            (agent.calendar.next_on_duty(after), index, agent)
+            for index, agent in enumerate(routed_agents(thread.plan))
+        ]
         start, _, agent = min(candidates)
         current = thread.agent
         if current is not None:
@@ -1228,9 +1394,7 @@ class Writer:
         )
         pieces = _split_percent_encoded(quoted, 45)
         pieces[0] = "utf-8''" + pieces[0]
-        parameters = "".join(
-            f";\n filename*{index}*={piece}" for index, piece in enumerate(pieces)
-        )
+        parameters = "".join(f";\n filename*{index}*={piece}" for index, piece in enumerate(pieces))
         name = " ".join(encoded_words(file_name, "utf-8", "B"))
         head = f'Content-Type: application/pdf; name="{name}"\n'
         head += f"Content-Disposition: attachment{parameters}\n"
