@@ -191,10 +191,16 @@ def _maildir_flags(name: str) -> tuple[str, ...]:
 
 
 def _received_at(where: Path | int, box: stdlib_mailbox.mbox | None) -> datetime | None:
-    """When a message arrived: a Maildir file's modification time (what Dovecot reports
-    as INTERNALDATE), an mbox message's ``From `` line date; None when unreadable."""
+    """When a message arrived: for a Maildir file, the earlier of its modification time
+    (what Dovecot reports as INTERNALDATE) and the delivery time its name starts with
+    (the Maildir convention): a copy (git clone, cp, rsync without -t) resets the first
+    but keeps the second. For an mbox message, its ``From `` line date; None when
+    unreadable."""
     if isinstance(where, Path):
-        return datetime.fromtimestamp(where.stat().st_mtime, UTC)
+        modified = int(where.stat().st_mtime)
+        named = where.name.split(".", 1)[0]
+        delivered = int(named) if named.isdigit() and len(named) <= 10 else modified
+        return datetime.fromtimestamp(min(modified, delivered), UTC)
     assert box is not None
     with contextlib.closing(box.get_file(where, from_=True)) as message:
         from_line = message.readline().decode("ascii", "replace").split(None, 2)

@@ -7,6 +7,7 @@ import io
 import json
 import multiprocessing
 import os
+import shutil
 from collections.abc import Iterator
 from datetime import UTC, date, datetime
 from pathlib import Path
@@ -319,6 +320,28 @@ def test_demo_data_syncs_into_its_planned_conversations(tmp_path: Path) -> None:
             ),
         ) >= int(datetime(2026, 3, 25, 6, tzinfo=UTC).timestamp())
         assert sync(config, store, now=NOW).mailboxes[0].new_messages == 0
+
+
+def test_a_copied_maildir_keeps_delivery_times_from_the_file_names(tmp_path: Path) -> None:
+    """A fresh clone gives every file the clone's time: the message with no Date must
+    still date from its delivery (the time its Maildir name starts with)."""
+    from tests.conftest import REPO
+
+    copied = tmp_path / "demo-mail"
+    shutil.copytree(REPO / "config" / "demo-mail", copied, copy_function=shutil.copy)
+    (tmp_path / "demo.yaml").write_text(
+        (REPO / "config" / "demo.yaml").read_text(encoding="utf-8"), encoding="utf-8"
+    )
+    config = load_config(tmp_path / "demo.yaml", {})
+    with open_store(f"sqlite://{tmp_path}/demo.db") as store:
+        sync(config, store, now=NOW)
+        undated = store.query_one(
+            "SELECT received_at, sent_at FROM message WHERE parse_problem LIKE '%no Date%'"
+        )
+        newest = store.scalar("SELECT MAX(received_at) FROM message")
+    saturday_of_eid = int(datetime(2026, 3, 21, 8, 30, 34, tzinfo=UTC).timestamp())
+    assert undated == {"received_at": saturday_of_eid, "sent_at": saturday_of_eid}
+    assert newest < int(datetime(2026, 4, 6, tzinfo=UTC).timestamp())
 
 
 # -- --since, progress -----------------------------------------------------------------
