@@ -232,6 +232,24 @@ def status_floor(server: DovecotServer, user: str, folders: Sequence[str]) -> No
     client.logout()
 
 
+# The floor as a whole program, for the process-level comparison: start Python, import
+# imapclient, log in, STATUS each folder, log out.
+STATUS_SCRIPT = """
+import sys
+from imapclient import IMAPClient
+host, port, user, password, *folders = sys.argv[1:]
+client = IMAPClient(host, port=int(port), ssl=False, timeout=30)
+client.login(user, password)
+for folder in folders:
+    client.folder_status(folder, ["UIDNEXT", "UIDVALIDITY", "MESSAGES", "HIGHESTMODSEQ"])
+client.logout()
+"""
+
+
+def run_program(command: Sequence[str]) -> None:
+    subprocess.run(command, check=True, stdout=subprocess.DEVNULL)
+
+
 def no_change_sync(
     server: DovecotServer,
     directory: Path,
@@ -249,9 +267,16 @@ def no_change_sync(
         runs[label] = lambda config=config, url=url: check(run_sync(config, url), 0)
         if label == "big":
             runs["floor"] = lambda user=mailbox.user: status_floor(server, user, folders)
+            user, port = mailbox.user, str(server.imap_port)
+            floor_program = [sys.executable, "-c", STATUS_SCRIPT, server.host, port, user]
+            floor_program += [server.users[user], *folders]
+            runs["floor program"] = lambda command=floor_program: run_program(command)
+            cli = [sys.executable, "-m", "supportctl", "-q", "-c", str(mailbox.config_path)]
+            runs["cli"] = lambda command=[*cli, "sync"]: run_program(command)
     seconds = median_seconds(runs, rounds)
     size_ratio = seconds["big"] / seconds["small"]
     floor_ratio = seconds["big"] / seconds["floor"]
+    program_ratio = seconds["cli"] / seconds["floor program"]
     return [
         f"(b) sync with nothing new of {FOLDER_COUNT} folders, in-process (store opening and"
         f" IMAP login included); medians of {rounds}",
@@ -262,6 +287,11 @@ def no_change_sync(
         f"{verdict(size_ratio <= SIZE_BAR, f'{SIZE_BAR:.2f}')}",
         f"  floor: sync / STATUS floor = {floor_ratio:.2f} — "
         f"{verdict(floor_ratio <= NO_CHANGE_BAR, f'{NO_CHANGE_BAR:.2f}')}",
+        "  as whole programs (start-up included):",
+        ms_row("floor: python3 STATUS script", seconds["floor program"]),
+        ms_row(f"supportctl -q sync, {folder_size:,} a folder", seconds["cli"]),
+        f"  supportctl / STATUS script = {program_ratio:.2f} — "
+        f"{verdict(program_ratio <= NO_CHANGE_BAR, f'{NO_CHANGE_BAR:.2f}')}",
     ]
 
 

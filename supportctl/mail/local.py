@@ -199,7 +199,8 @@ def _received_at(where: Path | int, box: stdlib_mailbox.mbox | None) -> datetime
     if isinstance(where, Path):
         modified = int(where.stat().st_mtime)
         named = where.name.split(".", 1)[0]
-        delivered = int(named) if named.isdigit() and len(named) <= 10 else modified
+        # Seconds since 1970 have had 9 or 10 digits since 1973; "1.host" names no time.
+        delivered = int(named) if named.isdigit() and len(named) in (9, 10) else modified
         return datetime.fromtimestamp(min(modified, delivered), UTC)
     assert box is not None
     with contextlib.closing(box.get_file(where, from_=True)) as message:

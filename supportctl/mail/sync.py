@@ -34,13 +34,16 @@ from typing import TYPE_CHECKING, Any
 from supportctl.config.model import Config, Mailbox
 from supportctl.errors import ExitStatus, LockedError, SupportctlError
 from supportctl.mail.conversation import ConversationUpdate, message_effects
-from supportctl.mail.parse import ParsedMessage, parse_message
 from supportctl.mail.source import FetchedMessage, FolderStatus, MailSource, NewMessages
 from supportctl.mail.subject import normalize_subject, ticket_token
 from supportctl.mail.threading import ThreadLookups, choose_conversation
 from supportctl.store import mail as queries
 from supportctl.store.database import Row, Store, Tx
 from supportctl.store.triage import EventRow, add_events
+
+if TYPE_CHECKING:
+    from supportctl.mail.parse import ParsedMessage
+    from supportctl.timekit.sla import SlaPolicies
 
 ACTOR = "sync"
 SUMMARY_COLUMNS = (
@@ -170,9 +173,6 @@ def start_of_day(day: date, timezone: str) -> datetime:
     local = zone.normalize(zone.localize(datetime.combine(day, time_of_day())))
     return local.astimezone(UTC)
 
-
-if TYPE_CHECKING:
-    from supportctl.timekit.sla import SlaPolicies
 
 ConversationRules = Callable[[Tx, Collection[int]], None]
 
@@ -379,6 +379,9 @@ class FolderSync:
         self.plan.progress(FolderProgress(self.mailbox.name, self.folder, done, total, seconds))
 
     def _incoming(self, fetched: FetchedMessage) -> _Incoming:
+        # Imported here: a run with nothing new (the usual cron run) never parses.
+        from supportctl.mail.parse import parse_message
+
         parsed = parse_message(
             fetched.header,
             fetched.body,

@@ -33,11 +33,13 @@ def test_no_change_sync_is_timed_against_status_and_small_folders(
     dovecot: DovecotServer, tmp_path: Path
 ) -> None:
     lines = bench_sync.no_change_sync(dovecot, tmp_path, 12, small_size=3, rounds=1)
-    assert len(lines) == 6
+    assert len(lines) == 10
     assert "sync(), 3 messages a folder" in lines[2]
     assert "sync(), 12 messages a folder" in lines[3]
     assert re.fullmatch(rf"  size: 12 / 3 a folder = \d+\.\d\d — {VERDICT} 1\.20", lines[4])
     assert re.fullmatch(rf"  floor: sync / STATUS floor = \d+\.\d\d — {VERDICT} 2\.00", lines[5])
+    assert "supportctl -q sync, 12 a folder" in lines[8]
+    assert re.fullmatch(rf"  supportctl / STATUS script = \d+\.\d\d — {VERDICT} 2\.00", lines[9])
 
 
 def test_peak_memory_is_read_from_child_processes(dovecot: DovecotServer, tmp_path: Path) -> None:
