@@ -13,7 +13,9 @@
    assignees computed beforehand), timed in-process. Start-up, two ways: ``supportctl
    --version`` (the issue's), and ``assign auto`` with nothing to assign (the same
    command's fixed cost: config, store, calendars and holiday data). Target: ``assign
-   auto`` ≤ 2 × floor + start-up (issue 5); both are printed.
+   auto`` ≤ 2 × floor + start-up (issue 5); both are printed. Also printed, to read the
+   ratio by: the floor with the event row issue 5 asks for of every change (what any
+   ``assign auto`` must write, about twice the bare UPDATE on SQLite).
 2. ``supportctl conversations list --status open`` (first page, 50 rows) on a store of
    250,000 conversations, against ``supportctl --version``. Target: ≤ 2 ×.
 
@@ -50,6 +52,7 @@ QUICK_LIST = 5_000
 AGENTS = 30
 ROUTES = 20
 ASSIGN_TARGET = 2.0  # × floor, plus start-up
+EVENTS_PER_INSERT = 100
 LIST_TARGET = 2.0  # × start-up
 NOW = datetime(2026, 1, 12, 10, 0, tzinfo=UTC)  # Monday: Riyadh 13:00, Cairo 12:00, Casa 11:00
 CALENDARS = {
@@ -179,8 +182,10 @@ def fill_store(path: Path, count: int, *, open_share: float, seed: int) -> None:
     connection.close()
 
 
-def floor_seconds(path: Path) -> float:
-    """One transaction writing precomputed assignees to every unassigned open row."""
+def floor_seconds(path: Path, *, with_events: bool = False) -> float:
+    """One transaction writing precomputed assignees to every unassigned open row; with
+    ``with_events``, also the event row issue 5 asks for of each change (precomputed,
+    written 100 to a statement as ``assign auto`` writes them)."""
     connection = sqlite3.connect(path, isolation_level=None)
     ids = [
         row[0]
@@ -189,13 +194,32 @@ def floor_seconds(path: Path) -> float:
         )
     ]
     assignees = [(f"a{number % AGENTS:02}", number) for number in ids]
+    chunks = [
+        assignees[start : start + EVENTS_PER_INSERT]
+        for start in range(0, len(ids), EVENTS_PER_INSERT)
+    ]
+    inserts = [
+        (
+            "INSERT INTO event (conversation_id, at, actor, kind, old_value, new_value, reason)"
+            " VALUES " + ", ".join(["(?, ?, ?, ?, ?, ?, ?)"] * len(chunk)),
+            [value for agent, number in chunk for value in _event(agent, number)],
+        )
+        for chunk in (chunks if with_events else [])
+    ]
     started = time.perf_counter()
     connection.execute("BEGIN IMMEDIATE")
     connection.executemany("UPDATE conversation SET assignee = ? WHERE id = ?", assignees)
+    for sql, params in inserts:
+        connection.execute(sql, params)
     connection.execute("COMMIT")
     elapsed = time.perf_counter() - started
     connection.close()
     return elapsed
+
+
+def _event(agent: str, number: int) -> tuple[object, ...]:
+    """An event row the size of those ``assign auto`` writes."""
+    return (number, 0, "rule:route-0", "assignee", None, agent, f"{agent} has the fewest open (0)")
 
 
 def wall(argv: Sequence[str], env: dict[str, str]) -> float:
@@ -212,6 +236,7 @@ class Figures:
     startup: float
     idle_assign: float  # assign auto with nothing to assign
     floor: float
+    audited_floor: float  # the floor plus an event row per change
     assign: float
     assigned: int
     listing: float
@@ -235,10 +260,12 @@ def measure(workdir: Path, assign_count: int, list_count: int, runs: int) -> Fig
     list_argv = [*supportctl, "-c", str(list_config), "conversations", "list", "--status", "open"]
     wall(list_argv, env)  # warm the page cache and the interpreter's imports
     assign_argv = [*supportctl, "-c", str(assign_config), "assign", "auto"]
-    startups, idles, floors, assigns, listings = [], [], [], [], []
+    startups, idles, floors, audited, assigns, listings = [], [], [], [], [], []
     for _ in range(runs):
         shutil.copy(base, run_store)
         floors.append(floor_seconds(run_store))
+        shutil.copy(base, run_store)
+        audited.append(floor_seconds(run_store, with_events=True))
         shutil.copy(base, run_store)
         assigns.append(wall(assign_argv, env))
         walls = median_walls(
@@ -259,6 +286,7 @@ def measure(workdir: Path, assign_count: int, list_count: int, runs: int) -> Fig
         startup=statistics.median(startups),
         idle_assign=statistics.median(idles),
         floor=statistics.median(floors),
+        audited_floor=statistics.median(audited),
         assign=statistics.median(assigns),
         assigned=assigned,
         listing=statistics.median(listings),
@@ -278,6 +306,10 @@ def report(figures: Figures, assign_count: int, list_count: int, runs: int) -> b
     print(f"start-up   supportctl --version                    {startup * ms:8.1f} ms")
     print(f"start-up   supportctl assign auto, nothing to do   {idle * ms:8.1f} ms")
     print(f"floor      one UPDATE of {assign_count:,} rows, precomputed  {floor * ms:8.1f} ms")
+    print(
+        f"           the same UPDATE and an event per row   {figures.audited_floor * ms:8.1f} ms"
+        f" = {figures.audited_floor / floor:.2f} x floor (what every change must write)"
+    )
     print(
         f"assign     supportctl assign auto ({figures.assigned:,} assigned)"
         f"   {figures.assign * ms:8.1f} ms"

@@ -11,7 +11,7 @@ three inside office hours; each has 1 to 8 messages (exactly ``--messages`` in a
 alternating customer and team, the team's replies minutes to days later, about one in
 thirty Cc'd back to the shared inbox (a second copy of the same message). As sync and
 triage would: a reply makes the conversation pending, a customer's message opens it again,
-agents close most after a reply (some are reopened), each status change and assignment
+agents close most (some after a reply, and some are reopened), each status change and assignment
 is an event, and a few conversations are started by the team (some created closed).
 The SLA columns and business times are then worked out by ``sla refresh`` itself.
 
@@ -162,6 +162,7 @@ def _conversation(rng: random.Random, number: int, size: int, uids: dict[str, in
     first_response = resolved = last_in = last_out = None
     written = 0
     while written < size:
+        delay = _delay(rng, inbound)
         direction = "inbound" if inbound else "outbound"
         folder = "INBOX" if inbound else "Sent"
         uids[folder] += 1
@@ -190,16 +191,16 @@ def _conversation(rng: random.Random, number: int, size: int, uids: dict[str, in
                 )
                 written += 1
             if rng.random() < 0.35 and status == "pending":
-                resolved = at + rng.randrange(60, 3600)
+                resolved = at + rng.randrange(1, delay)  # before the next message
                 conversation.events.append(
                     (number, resolved, "layla", "status", "pending", "closed", None)
                 )
                 status = "closed"
-        at += _delay(rng, inbound)
+        at += delay
         inbound = not inbound
-    if status == "pending" and rng.random() < 0.7:
+    if status != "closed" and rng.random() < 0.85:  # an agent closes it at the end
         resolved = at + rng.randrange(3600, 2 * 86_400)
-        conversation.events.append((number, resolved, "omar", "status", "pending", "closed", None))
+        conversation.events.append((number, resolved, "omar", "status", status, "closed", None))
         status = "closed"
     if status == "closed" and resolved is None:
         resolved = created  # created closed by the team: no event

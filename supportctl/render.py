@@ -9,9 +9,11 @@ formats as ISO 8601 with offset.
 from __future__ import annotations
 
 import json
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections import Counter
+from collections.abc import Callable, Collection, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
+from functools import cache
 from typing import Any, TextIO
 
 from supportctl.errors import UsageError
@@ -25,14 +27,17 @@ class Table:
     """Rows of records; ``columns`` fixes their order (and is the JSON key of each)."""
 
     columns: Sequence[str]
-    rows: Iterable[Mapping[str, Any]]
+    rows: Iterable[Mapping[str, Any]] | Iterable[Sequence[Any]]  # sequences: ``plain``
     headers: Mapping[str, str] = field(default_factory=dict)  # column → table heading
     # In table format, one line per row from this template instead of a grid
     # (``{file}:{line}:{column}: ...`` is what editors and CI logs parse).
     line_template: str | None = None
-    # Every value is already a str, int, float or None, and each row holds exactly
-    # ``columns`` in order: csv and jsonl write rows as they are (an export's speed).
+    # Each row is a tuple of ``columns``' values, every one a str, int, float or None:
+    # csv and jsonl write them as they are (an export of millions of rows).
     plain: bool = False
+    # In table format, shown instead of the rows (too many for a person to read; see
+    # ``summary_of``); every other format still writes each row.
+    summary: Table | None = None
 
 
 @dataclass(frozen=True)
@@ -82,6 +87,8 @@ def render(output: Output, fmt: str, stream: TextIO, *, tz: str = "UTC") -> None
         stream.write(output.text if output.text.endswith("\n") else output.text + "\n")
     elif isinstance(output, Document):
         _render_document(output.data, fmt, stream)
+    elif fmt == "table" and output.summary is not None:
+        _render_table(output.summary, stream, tz)
     elif fmt == "table" and output.line_template:
         for row in output.rows:
             stream.write(output.line_template.format_map(row) + "\n")
@@ -92,7 +99,8 @@ def render(output: Output, fmt: str, stream: TextIO, *, tz: str = "UTC") -> None
         stream.write(json.dumps(rows, ensure_ascii=False, indent=2) + "\n")
     elif fmt == "jsonl" and output.plain:
         dumps = json.JSONEncoder(ensure_ascii=False).encode
-        stream.writelines(dumps(row) + "\n" for row in output.rows)
+        columns = output.columns
+        stream.writelines(dumps(dict(zip(columns, row, strict=True))) + "\n" for row in output.rows)
     elif fmt == "jsonl":
         for row in output.rows:
             stream.write(json.dumps(_machine_row(row, output.columns), ensure_ascii=False) + "\n")
@@ -152,24 +160,74 @@ def _dump_yaml(data: Any, stream: TextIO) -> None:
 
 
 def _render_table(table: Table, stream: TextIO, tz: str) -> None:
-    from tabulate import tabulate
-
-    zone = _zone(tz)
-    rows = [[_table_value(row.get(column), zone) for column in table.columns] for row in table.rows]
+    rows = [[_table_value(row.get(column), tz) for column in table.columns] for row in table.rows]
     headers = [table.headers.get(column, column) for column in table.columns]
     if rows:
-        stream.write(
-            tabulate(rows, headers=headers, tablefmt="simple", disable_numparse=True) + "\n"
+        stream.write(_simple_table(headers, rows) + "\n")
+
+
+def _simple_table(headers: list[str], rows: list[list[str]]) -> str:
+    """``tabulate(rows, headers, tablefmt="simple", disable_numparse=True)``, the same text.
+
+    Written out here because tabulate costs tens of milliseconds to import and tens of
+    microseconds a cell, which ``conversations list`` and ``assign auto`` feel. Cells
+    tabulate treats specially (line breaks, terminal escapes and every other unprintable
+    character) are left to tabulate itself.
+    """
+    every_cell = "".join(headers) + "".join("".join(row) for row in rows)
+    if not every_cell.isprintable():
+        from tabulate import tabulate
+
+        return tabulate(rows, headers=headers, tablefmt="simple", disable_numparse=True)
+    width = len if every_cell.isascii() else _display_width()
+    # Left-aligned columns, cells stripped, at least two columns wider than the heading.
+    stripped = [[cell.strip() for cell in row] for row in rows]
+    widths = [
+        max(width(heading) + 2, *map(width, cells))
+        for heading, cells in zip(headers, zip(*stripped, strict=True), strict=True)
+    ]
+
+    def line(cells: Sequence[str]) -> str:
+        padded = (
+            cell + " " * (size - width(cell)) for cell, size in zip(cells, widths, strict=True)
         )
+        return "  ".join(padded).rstrip()
+
+    lines = [line(headers), "  ".join("-" * size for size in widths)]
+    lines += map(line, stripped)
+    return "\n".join(lines)
+
+
+def _display_width() -> Callable[[str], int]:
+    """The width of text on a terminal as tabulate measures it: wcwidth's when installed
+    (Arabic marks take no column, CJK two), else one column a character."""
+    try:
+        from wcwidth import wcswidth
+    except ImportError:
+        return len
+    return lambda text: len(text) if text.isascii() else wcswidth(text)
+
+
+def summary_of(table: Table, *, leave_out: Collection[str], count_column: str) -> Table:
+    """``table`` summed up: one row per distinct combination of its columns but
+    ``leave_out``, with how many rows share it in ``count_column``, most first. Reads
+    ``table.rows`` only when rendered, so a generator of rows serves both tables."""
+    columns = tuple(column for column in table.columns if column not in leave_out)
+
+    def rows() -> Iterator[dict[str, Any]]:
+        counts = Counter(tuple(map(row.get, columns)) for row in table.rows)
+        for values, count in counts.most_common():
+            yield {**dict(zip(columns, values, strict=True)), count_column: count}
+
+    return Table((*columns, count_column), rows(), headers=table.headers)
 
 
 def _render_markdown(table: Table, stream: TextIO, tz: str) -> None:
     """A GitHub-flavoured pipe table, values as the table format shows them."""
-    zone = _zone(tz)
     headers = [table.headers.get(column, column) for column in table.columns]
     stream.write(_markdown_row(headers) + "\n" + _markdown_row(["---"] * len(headers)) + "\n")
     for row in table.rows:
-        cells = [_table_value(row.get(column), zone) for column in table.columns]
+        cells = [_table_value(row.get(column), tz) for column in table.columns]
         stream.write(_markdown_row(cells) + "\n")
 
 
@@ -184,22 +242,24 @@ def _render_csv(table: Table, stream: TextIO) -> None:
     writer = csv.writer(stream, lineterminator="\n")
     writer.writerow(table.columns)
     if table.plain:
-        writer.writerows(row.values() for row in table.rows)
+        writer.writerows(table.rows)
         return
     for row in table.rows:
         writer.writerow([_csv_value(row.get(column)) for column in table.columns])
 
 
+@cache
 def _zone(tz: str) -> Any:
     import pytz
 
     return pytz.timezone(tz)
 
 
-def _table_value(value: Any, zone: Any) -> str:
+def _table_value(value: Any, tz: str) -> str:
     if value is None:
         return ""
     if isinstance(value, datetime):
+        zone = _zone(tz)  # only here: a table without instants needs no zone data
         local = zone.normalize(value.astimezone(zone))
         return local.strftime("%Y-%m-%d %H:%M %Z")
     if isinstance(value, timedelta):

@@ -47,14 +47,14 @@ def export(
     """Export every conversation, message or event, one row each, streamed.
 
     Conversations carry their first-response and resolution times (seconds, wall clock
-    and business) and SLA state; instants are ISO 8601 UTC.
+    and business) and SLA state; instants are UTC (2026-03-19 13:30:00Z).
     """
     from pathlib import Path
 
+    from supportctl.cli.options import parse_date
     from supportctl.reports.build import report_settings
     from supportctl.reports.export import export_file, write_export
     from supportctl.reports.periods import LocalClock
-    from supportctl.cli.options import parse_date
 
     fmt = export_format or ("csv" if app.output_format == "table" else app.output_format)
     day = parse_date("--since", since)

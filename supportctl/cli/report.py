@@ -43,7 +43,11 @@ def period_options(function: Callable[..., Any]) -> Callable[..., Any]:
         ),
         mailboxes_option,
         click.option(
-            "--channel", "channels", multiple=True, metavar="NAME", help="Only this channel."
+            "--channel",
+            "channels",
+            multiple=True,
+            metavar="NAME",
+            help="Only this channel (repeatable).",
         ),
         click.option(
             "--tag",
@@ -95,7 +99,8 @@ def summary(app: App, by: str | None, language: str | None, **options: Any) -> N
     from supportctl.render import ByFormat
     from supportctl.reports.tables import summary_sections
 
-    request = _request(options, by=by, busiest=True, histograms=True)
+    page_wanted = app.output_format == "html"  # the charts need two more queries
+    request = _request(options, by=by, busiest=page_wanted, histograms=page_wanted)
     if _listed(app, request, options):
         return
     data = _build(app, request)
@@ -104,13 +109,18 @@ def summary(app: App, by: str | None, language: str | None, **options: Any) -> N
 
 
 def _page(app: App, request: ReportRequest, data: ReportData, language: str) -> str:
-    """The html page: the period's figures, and the same period by time step."""
-    from supportctl.reports.build import default_unit
+    """The html page: the period's totals, and its course by --by's time step (else the
+    one ``volume`` would choose)."""
+    from supportctl.reports.build import TIME_UNITS, default_unit
     from supportctl.reports.html import report_page
 
-    unit = default_unit(app.config, request, app.now())
-    series = _build(app, replace(request, by=unit, busiest=False, histograms=False))
-    return report_page(data, series, language)
+    total = data if request.by is None else _build(app, replace(request, by=None))
+    if request.by in TIME_UNITS:
+        series = data
+    else:
+        unit = default_unit(app.config, request, app.now())
+        series = _build(app, replace(request, by=unit, busiest=False, histograms=False))
+    return report_page(total, series, language)
 
 
 @report.command()

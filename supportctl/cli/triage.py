@@ -17,6 +17,8 @@ from supportctl.cli.options import dry_run_option, pass_app, wait_option
 if TYPE_CHECKING:
     from supportctl.cli.app import App
 
+# More changes than this are summed up in the table format (as a page of conversations).
+SUMMARY_ABOVE = 50
 # "-billing" removes a tag, so these commands must not read "-h" as help.
 _LONG_HELP_ONLY = {"help_option_names": ["--help"]}
 
@@ -81,14 +83,22 @@ def _ids(tokens: tuple[str, ...], from_stdin: bool) -> list[int]:
 
 def _render(app: App, columns: tuple[str, ...], outcomes: list[Any]) -> None:
     """One row per change (each has ``outcome`` and ``as_row()``), and a count of each
-    outcome on stderr."""
+    outcome on stderr. Past ``SUMMARY_ABOVE`` changes the table format sums them up by
+    everything but the conversation and the reason (10,000 rows are for scripts, and
+    cron would mail them all); the other formats still write each one."""
     from collections import Counter
 
-    from supportctl.render import Table
+    from supportctl.render import Table, summary_of
 
     counts = Counter(outcome.outcome for outcome in outcomes)
     app.info(", ".join(f"{o}: {n}" for o, n in sorted(counts.items())) or "nothing to do")
-    app.render(Table(columns=columns, rows=[outcome.as_row() for outcome in outcomes]))
+    table = Table(columns=columns, rows=(outcome.as_row() for outcome in outcomes))
+    if len(outcomes) > SUMMARY_ABOVE:
+        summary = summary_of(
+            table, leave_out=("conversation", "reason"), count_column="conversations"
+        )
+        table = Table(columns=columns, rows=table.rows, summary=summary)
+    app.render(table)
 
 
 def _change(
@@ -159,8 +169,9 @@ def assign_auto(app: App, wait: float, dry_run: bool) -> None:
 
     Only agents on duty (their calendar's hours, not on leave, not on a holiday or
     closure) take work; reopened conversations of agents who are away are handed on.
-    Prints one row per decision (conversation, rule, from, to, reason); with --dry-run
-    changes nothing.
+    Prints one row per decision (conversation, rule, from, to, reason); more than 50
+    are summed up by rule and agent in the table format (--format csv lists each).
+    With --dry-run changes nothing.
     """
     from supportctl.triage.auto import PLAN_COLUMNS
     from supportctl.triage.auto import assign_auto as run
@@ -204,7 +215,10 @@ def tag() -> None:
 @dry_run_option
 @pass_app
 def tag_auto(app: App, include_closed: bool, wait: float, dry_run: bool) -> None:
-    """Run the tag rules over open and pending conversations."""
+    """Run the tag rules over open and pending conversations.
+
+    More than 50 changes are summed up in the table format (--format csv lists each).
+    """
     from supportctl.triage.auto import TAG_COLUMNS
     from supportctl.triage.auto import tag_auto as run
 

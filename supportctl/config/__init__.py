@@ -12,7 +12,6 @@ import os
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from functools import cache
-from importlib import resources
 from pathlib import Path
 from typing import Any
 
@@ -53,12 +52,16 @@ class ValidationReport:
 @cache
 def load_schema() -> dict[str, Any]:
     """The JSON Schema of the config (``config/schema.json``, shipped in the package)."""
+    from importlib import resources  # here: ~25 ms that a cached config does not need
+
     text = resources.files("supportctl.config").joinpath("schema.json").read_text("utf-8")
     return json.loads(text)
 
 
 def starter_config() -> str:
     """A complete, commented config to start from (the bundled example)."""
+    from importlib import resources
+
     return resources.files("supportctl.config").joinpath("example.yaml").read_text("utf-8")
 
 
@@ -94,15 +97,16 @@ def validate_file(path: Path) -> ValidationReport:
     return _inspect(path)[1]
 
 
-def _inspect(path: Path) -> tuple[Any, ValidationReport]:
-    """Read and check ``path``; the document comes back with YAML's coercions undone."""
+def _inspect(path: Path, raw: bytes | None = None) -> tuple[Any, ValidationReport]:
+    """Read and check ``path`` (whose content is ``raw`` when the caller has read it);
+    the document comes back with YAML's coercions undone."""
     from supportctl.config.schemacheck import SchemaChecker
     from supportctl.config.secrets import malformed_references, referenced_variables
     from supportctl.config.semantics import check_meaning
     from supportctl.config.source import read_document
 
     try:
-        document = read_document(path)
+        document = read_document(path, raw)
     except FileNotFoundError as exc:
         raise ConfigError(f"config file {path} does not exist") from exc
     except IsADirectoryError as exc:
@@ -141,16 +145,7 @@ def load_config(
     from supportctl.config.build import build_config
     from supportctl.config.secrets import interpolate
 
-    document, report = _inspect(path)
-    if report.errors:
-        first = report.errors[0]
-        more = len(report.errors) - 1
-        raise ConfigError(
-            f"{first.path}: {first.message}",
-            where=f"{first.file}:{first.line}:{first.column}",
-            hint=(f"{more} more error(s); " if more else "")
-            + f"run 'supportctl config validate {path}'",
-        )
+    document = _checked_document(path, environ)
     if not resolve_secrets:
         return build_config(document.data, path, environ)
     data, unresolved_passwords = _without_unresolved_passwords(document, environ, path)
@@ -168,6 +163,37 @@ def load_config(
         for index, mailbox in enumerate(config.mailboxes)
     )
     return replace(config, mailboxes=mailboxes)
+
+
+def _checked_document(path: Path, environ: Mapping[str, str]) -> Any:
+    """The document of ``path`` once it passed every check: from the config cache when
+    the file is unchanged, else read and checked (and kept). Raises ``ConfigError``
+    for the first error (with how many more there are)."""
+    from supportctl.config import document_cache
+    from supportctl.config.source import MAX_CONFIG_BYTES
+
+    try:
+        raw = path.read_bytes() if path.stat().st_size <= MAX_CONFIG_BYTES else None
+        text = raw.decode("utf-8") if raw is not None else None
+    except (OSError, UnicodeDecodeError):
+        raw = text = None  # _inspect says what is wrong with the file
+    if text is not None:
+        cached = document_cache.load(path, text, environ)
+        if cached is not None:
+            return cached
+    document, report = _inspect(path, raw)
+    if report.errors:
+        first = report.errors[0]
+        more = len(report.errors) - 1
+        raise ConfigError(
+            f"{first.path}: {first.message}",
+            where=f"{first.file}:{first.line}:{first.column}",
+            hint=(f"{more} more error(s); " if more else "")
+            + f"run 'supportctl config validate {path}'",
+        )
+    if text is not None:
+        document_cache.store(path, text, document, environ)
+    return document
 
 
 def _without_unresolved_passwords(

@@ -7,7 +7,6 @@ Secret values never appear in an error message, a log line or ``config show``.
 from __future__ import annotations
 
 import re
-import subprocess
 from collections.abc import Iterator, Mapping
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -126,6 +125,8 @@ def read_password(
 
 
 def _password_from_command(mailbox: str, command: str) -> str:
+    import subprocess  # here: every command loads this module, few run a password command
+
     try:
         completed = subprocess.run(
             command,

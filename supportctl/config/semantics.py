@@ -132,11 +132,13 @@ class _MeaningChecker:
         import pytz
 
         # Not ``name in pytz.all_timezones_set``: building that set checks ~600 zone
-        # files (tens of ms on every config load); opening the one zone is enough.
+        # files (tens of ms on every config load); opening the one zone is enough. With
+        # $PYTZ_SKIPEXISTSCHECK (set by the command line), a listed zone whose file is
+        # missing fails as OSError when opened.
         try:
             if pytz.timezone(name).zone == name:
                 return
-        except (pytz.UnknownTimeZoneError, ValueError):
+        except (pytz.UnknownTimeZoneError, ValueError, OSError):
             pass
         close = difflib.get_close_matches(name, pytz.all_timezones, n=1, cutoff=0.7)
         hint = f" (did you mean '{close[0]}'?)" if close else " (use an IANA name like Asia/Riyadh)"

@@ -50,11 +50,13 @@ class Document:
         return Problem(self.file, line, column, format_path(path), severity, message)
 
 
-def read_document(path: Path) -> Document:
-    """Read and compose ``path``; file-level failures become problems, never exceptions
-    (except a missing or unreadable file, which the caller reports)."""
+def read_document(path: Path, raw: bytes | None = None) -> Document:
+    """Read and compose ``path`` (whose content is ``raw`` when the caller has read it);
+    file-level failures become problems, never exceptions (except a missing or
+    unreadable file, which the caller reports)."""
     document = Document(file=str(path))
-    raw = _read_bytes(path, document)
+    if raw is None:
+        raw = _read_bytes(path, document)
     if raw is None:
         return document
     text = _decode(raw, document)

@@ -2,7 +2,7 @@
 
 >>> from supportctl.store import open_store
 >>> with open_store("sqlite:///var/lib/supportctl/support.db") as store:  # doctest: +SKIP
-...     data = build_report(store, config, ReportRequest(period="2026-11", by="week"))
+...     data = build_report(store, config, ReportRequest(period="2026-11", by="week"), now=now)
 >>> data.groups[0].stats["first_response"].median  # doctest: +SKIP
 5400.0
 """
@@ -114,7 +114,9 @@ def frame(config: Config, request: ReportRequest, now: datetime) -> ReportFrame:
     buckets = (
         periods.time_buckets(clock, period, by, settings.week_start) if by in TIME_UNITS else []
     )
-    return ReportFrame(period, settings.timezone, scope, _group_by(by, buckets, settings), buckets, settings)
+    return ReportFrame(
+        period, settings.timezone, scope, _group_by(by, buckets, settings), buckets, settings
+    )
 
 
 def build_report(
@@ -215,8 +217,7 @@ def _backlog(
     scope = where.scope
     if where.group.dimension != "time":
         return {
-            row["grp"]: row["backlog"]
-            for row in queries.backlog(tx, scope, where.group, scope.end)
+            row["grp"]: row["backlog"] for row in queries.backlog(tx, scope, where.group, scope.end)
         }
     rows = queries.backlog(tx, scope, queries.NO_GROUPS, scope.end)
     running = rows[0]["backlog"] if rows else 0
@@ -234,8 +235,7 @@ def _backlog(
 
 def _busiest(tx: Tx, scope: queries.Scope) -> dict[tuple[int, int], int]:
     return {
-        (row["weekday"], row["hour"]): row["messages"]
-        for row in queries.busiest_hours(tx, scope)
+        (row["weekday"], row["hour"]): row["messages"] for row in queries.busiest_hours(tx, scope)
     }
 
 
@@ -283,4 +283,3 @@ def _compliance(row: Row | None, clock: str) -> Compliance:
 
 def _number(value: Any) -> float | None:
     return None if value is None else float(value)
-

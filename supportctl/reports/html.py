@@ -10,6 +10,7 @@ first-response time distribution, the busiest-hours heat map and SLA compliance.
 from __future__ import annotations
 
 from collections.abc import Sequence
+from datetime import timedelta
 from html import escape
 
 from supportctl.publish.language import Words, words_for
@@ -43,6 +44,7 @@ LABELS = {
         "resolution_business": "Resolution (business time)",
         "replies": "Replies per conversation",
         "metric": "Metric",
+        "stats_table": "Response times and replies",
         "count": "Count",
         "median": "Median",
         "p90": "90th percentile",
@@ -74,6 +76,7 @@ LABELS = {
         "resolution_business": "الحل (بوقت العمل)",
         "replies": "الردود لكل محادثة",
         "metric": "المقياس",
+        "stats_table": "أزمنة الاستجابة والردود",
         "count": "العدد",
         "median": "الوسيط",
         "p90": "المئين التسعون",
@@ -124,7 +127,7 @@ def report_page(data: ReportData, series: ReportData, language: str) -> str:
         _section(labels["distribution_chart"], _histogram(data, labels)),
         _section(labels["busiest_chart"], _heat_map(data, words, labels)),
         _section(labels["sla_chart"], _sla_chart(total.sla, labels)),
-        _section(labels["metric"], _stats_table(total.stats, labels)),
+        _section(labels["stats_table"], _stats_table(total.stats, labels)),
     ]
     return (
         f'<!DOCTYPE html>\n<html lang="{words.code}" dir="{words.direction}">\n<head>\n'
@@ -154,6 +157,10 @@ def _cards(total: GroupFigures, labels: dict[str, str]) -> str:
         (labels["first_response_business"], _duration(total.stats.get("first_response_business"))),
         (labels["resolution"], _duration(total.stats.get("resolution"))),
         (f"SLA · {labels['first_response']}", _percent(total.sla.get("first_response"))),
+        (f"SLA · {labels['resolution']}", _percent(total.sla.get("resolution"))),
+        (labels["messages_in"], f"{volume.messages_in:,}"),
+        (labels["messages_out"], f"{volume.messages_out:,}"),
+        (f"{labels['replies']} ({labels['mean']})", _number(_mean(total, "replies"))),
     ]
     cards = "".join(
         f'<div class="card"><b><bdi>{escape(value)}</bdi></b><span>{escape(name)}</span></div>'
@@ -228,7 +235,7 @@ def _heat_map(data: ReportData, words: Words, labels: dict[str, str]) -> str:
 
 def _sla_chart(sla: dict[str, Compliance], labels: dict[str, str]) -> str:
     parts = []
-    width = CHART_WIDTH - 220
+    width = CHART_WIDTH - 280  # bars from x = 200, the share met to their right
     for row, clock in enumerate(SLA_CLOCKS):
         compliance = sla.get(clock, Compliance())
         y = 10 + row * 46
@@ -244,10 +251,11 @@ def _sla_chart(sla: dict[str, Compliance], labels: dict[str, str]) -> str:
             )
             x += share
         parts.append(
-            f'<text x="{CHART_WIDTH - 12}" y="{y + 18}" text-anchor="end">'
-            f"{escape(_percent(compliance))}</text>"
+            f'<text x="{200 + width + 10}" y="{y + 18}">{escape(_percent(compliance))}</text>'
         )
-    legend = _legend(labels, ("met", "breached", "running"), colours=("resolved", "breached", "backlog"))
+    legend = _legend(
+        labels, ("met", "breached", "running"), colours=("resolved", "breached", "backlog")
+    )
     return _svg(parts, height=100) + legend
 
 
@@ -308,13 +316,15 @@ def _legend(
     return f'<p class="legend">{items}</p>'
 
 
+def _mean(total: GroupFigures, metric: str) -> float | None:
+    return total.stats.get(metric, Stats()).mean
+
+
 def _duration(stats: Stats | None) -> str:
     return "–" if stats is None else _seconds(stats.median)
 
 
 def _seconds(value: float | None) -> str:
-    from datetime import timedelta
-
     return "–" if value is None else format_timedelta(timedelta(seconds=round(value)))
 
 

@@ -25,8 +25,7 @@ DEFINITIONS: dict[str, str] = {
     " one conversation counts once)",
     "messages_out": "team replies sent in the period, counted the same way",
     "first_response": "from creation to the team's first reply, wall clock",
-    "first_response_business": "the same in business time on the conversation's SLA"
-    " calendar",
+    "first_response_business": "the same in business time on the conversation's SLA calendar",
     "resolution": "from creation to the resolution of a conversation closed now, wall clock",
     "resolution_business": "the same in business time on the conversation's SLA calendar",
     "replies": "team replies in a conversation, each message once",

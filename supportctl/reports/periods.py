@@ -68,9 +68,7 @@ class LocalClock:
         try:
             self.zone = pytz.timezone(timezone)
         except pytz.UnknownTimeZoneError:
-            raise ConfigError(
-                f"unknown time zone {timezone!r}", where="reports.timezone"
-            ) from None
+            raise ConfigError(f"unknown time zone {timezone!r}", where="reports.timezone") from None
         self.timezone = timezone
         # A calendar open round the clock lends its DST-aware wall-time conversion.
         self._calendar = BusinessCalendar(timezone, timezone, ROUND_THE_CLOCK)

@@ -127,8 +127,10 @@ def _listed(rows: Iterable[Mapping[str, Any]]) -> Iterator[dict[str, Any]]:
 
 
 def _overview(column: str, group: GroupFigures) -> dict[str, Any]:
-    volume, first_response, resolution = group.volume, _stats(group, "first_response"), _stats(
-        group, "resolution"
+    volume, first_response, resolution = (
+        group.volume,
+        _stats(group, "first_response"),
+        _stats(group, "resolution"),
     )
     return {
         column: group.group,

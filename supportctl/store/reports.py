@@ -11,13 +11,14 @@ offsets and the instants they change at (worked out with pytz), so a local insta
 by 86,400. Those integers are computed by supportctl and inlined, never user text.
 
 Percentiles are ``percentile_cont`` (linear interpolation between the two nearest
-ranks): PostgreSQL has it; SQLite gets the same from window functions (the rows at
-ranks ``floor`` and ``ceil`` of ``p × (n − 1)``, interpolated).
+ranks): PostgreSQL computes it; SQLite has none, so its values are streamed out and the
+same formula applied to them sorted.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections import defaultdict
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -118,58 +119,63 @@ def cohort_counts(tx: Tx, scope: Scope, group: GroupBy) -> list[Row]:
     )
 
 
-def cohort_distributions(tx: Tx, scope: Scope, group: GroupBy, metrics: tuple[str, ...]) -> list[Row]:
+def cohort_distributions(
+    tx: Tx, scope: Scope, group: GroupBy, metrics: tuple[str, ...]
+) -> list[Row]:
     """Per metric (a key of ``DISTRIBUTIONS``) and group, over the conversations created
     in the period that have a value: ``n``, ``mean``, ``median``, ``p90``."""
     where, params = _cohort(scope)
-    values = " UNION ALL ".join(
-        f"SELECT '{metric}' AS metric, grp, {metric} AS x FROM cohort WHERE {metric} IS NOT NULL"
-        for metric in metrics
-    )
     columns = ", ".join(f"{DISTRIBUTIONS[metric]} AS {metric}" for metric in metrics)
     cohort = (
-        f"WITH cohort AS (SELECT {_key(scope, group, 'c.created_at')} AS grp, {columns}"
-        f" FROM conversation c{_join(group)} WHERE {where}), vals AS ({values})"
+        f"SELECT {_key(scope, group, 'c.created_at')} AS grp, {columns}"
+        f" FROM conversation c{_join(group)} WHERE {where}"
     )
     if tx.dialect == "postgresql":
+        values = " UNION ALL ".join(
+            f"SELECT '{metric}' AS metric, grp, {metric} AS x FROM cohort"
+            f" WHERE {metric} IS NOT NULL"
+            for metric in metrics
+        )
         percentiles = ", ".join(
             f"percentile_cont({top / bottom}) WITHIN GROUP (ORDER BY x) AS {name}"
             for name, top, bottom in PERCENTILES
         )
         return tx.query(
-            f"{cohort} SELECT metric, grp, COUNT(*) AS n,"
-            f" CAST(AVG(x) AS DOUBLE PRECISION) AS mean, {percentiles}"
+            f"WITH cohort AS ({cohort}), vals AS ({values}) SELECT metric, grp,"
+            f" COUNT(*) AS n, CAST(AVG(x) AS DOUBLE PRECISION) AS mean, {percentiles}"
             " FROM vals GROUP BY metric, grp",
             params,
         )
-    return tx.query(f"{cohort}{_SQLITE_PERCENTILES}", params)
+    # SQLite has no percentile function: the values are streamed out and sorted here,
+    # which is several times faster than ranking them with window functions.
+    values: defaultdict[tuple[str, Any], list[int]] = defaultdict(list)
+    for row in tx.iterate(cohort, params):
+        for metric in metrics:
+            if row[metric] is not None:
+                values[metric, row["grp"]].append(row[metric])
+    return [_distribution(metric, grp, sorted(xs)) for (metric, grp), xs in values.items()]
 
 
-def _sqlite_percentiles() -> str:
-    ranks = []
-    interpolated = []
+def _distribution(metric: str, grp: Any, ordered: list[int]) -> Row:
+    row: Row = {"metric": metric, "grp": grp, "n": len(ordered)}
+    row["mean"] = sum(ordered) / len(ordered)
     for name, top, bottom in PERCENTILES:
-        low = f"{top} * (n - 1) / {bottom}"
-        high = f"({top} * (n - 1) + {bottom - 1}) / {bottom}"
-        ranks.append(
-            f"MAX(CASE WHEN i = {low} THEN x END) AS {name}_low,"
-            f" MAX(CASE WHEN i = {high} THEN x END) AS {name}_high"
-        )
-        interpolated.append(
-            f"{name}_low + ({name}_high - {name}_low) * (({top} * (n - 1)) % {bottom})"
-            f" / {float(bottom)} AS {name}"
-        )
-    return (
-        ", ranked AS (SELECT metric, grp, x, ROW_NUMBER() OVER w - 1 AS i,"
-        " COUNT(*) OVER (PARTITION BY metric, grp) AS n FROM vals"
-        " WINDOW w AS (PARTITION BY metric, grp ORDER BY x)),"
-        f" picked AS (SELECT metric, grp, MAX(n) AS n, AVG(x) AS mean, {', '.join(ranks)}"
-        " FROM ranked GROUP BY metric, grp)"
-        f" SELECT metric, grp, n, mean, {', '.join(interpolated)} FROM picked"
-    )
+        row[name] = percentile_cont(ordered, top, bottom)
+    return row
 
 
-_SQLITE_PERCENTILES = _sqlite_percentiles()
+def percentile_cont(ordered: list[int], top: int, bottom: int) -> float:
+    """PostgreSQL's ``percentile_cont(top / bottom)`` of sorted, non-empty values: the
+    value at position ``p × (n − 1)``, interpolated between its two neighbours.
+
+    >>> percentile_cont([600, 1200, 1800, 2400, 3000], 9, 10)
+    2760.0
+    """
+    low, rest = divmod(top * (len(ordered) - 1), bottom)
+    value = float(ordered[low])
+    if rest:
+        value += (ordered[low + 1] - ordered[low]) * rest / bottom
+    return value
 
 
 def transitions(tx: Tx, scope: Scope, group: GroupBy) -> list[Row]:
@@ -180,7 +186,7 @@ def transitions(tx: Tx, scope: Scope, group: GroupBy) -> list[Row]:
         f"SELECT {_key(scope, group, 'e.at')} AS grp,"
         f" SUM(CASE WHEN {_CLOSES} THEN 1 ELSE 0 END) AS closed,"
         f" SUM(CASE WHEN {_REOPENS} THEN 1 ELSE 0 END) AS reopened"
-        f" FROM event e JOIN conversation c ON c.id = e.conversation_id{_join(group)}"
+        f" FROM event e{_conversation_join(scope, group, 'e')}"
         f" WHERE e.kind = 'status' AND e.at >= ? AND e.at < ? AND {where} GROUP BY 1",
         (scope.start, scope.end, *params),
     )
@@ -205,8 +211,8 @@ def message_counts(tx: Tx, scope: Scope, group: GroupBy) -> list[Row]:
         f"SELECT {_key(scope, group, 'd.at')} AS grp,"
         " SUM(CASE WHEN d.direction = 'inbound' THEN 1 ELSE 0 END) AS messages_in,"
         " SUM(CASE WHEN d.direction = 'outbound' THEN 1 ELSE 0 END) AS messages_out"
-        f" FROM ({_DISTINCT_MESSAGES}) d JOIN conversation c ON c.id = d.conversation_id"
-        f"{_join(group)} WHERE {where} GROUP BY 1",
+        f" FROM ({_DISTINCT_MESSAGES}) d{_conversation_join(scope, group, 'd')}"
+        f" WHERE {where} GROUP BY 1",
         (scope.start, scope.end, *params),
     )
 
@@ -218,7 +224,7 @@ def busiest_hours(tx: Tx, scope: Scope) -> list[Row]:
     return tx.query(
         f"SELECT ({local} / {_SECONDS_PER_DAY} + 3) % 7 AS weekday,"
         f" ({local} % {_SECONDS_PER_DAY}) / 3600 AS hour, COUNT(*) AS messages"
-        f" FROM ({_DISTINCT_MESSAGES}) d JOIN conversation c ON c.id = d.conversation_id"
+        f" FROM ({_DISTINCT_MESSAGES}) d{_conversation_join(scope, NO_GROUPS, 'd')}"
         f" WHERE d.direction = 'inbound' AND {where} GROUP BY 1, 2",
         (scope.start, scope.end, *params),
     )
@@ -264,41 +270,39 @@ LIST_COLUMNS = (
 )
 
 
-def conversation_rows(store: Store, scope: Scope, *, involved: bool, breached: bool) -> Iterator[Row]:
+def conversation_rows(
+    store: Store, scope: Scope, *, involved: bool, breached: bool
+) -> Iterator[Row]:
     """The conversations behind a report, streamed in id order, with every figure they
     add: created in the period, or (``involved``) also closed or reopened in it or open
-    at its end; ``breached`` keeps those with a breached SLA clock."""
-    where, params = _filters(scope)
-    created = "(c.created_at >= ? AND c.created_at < ?)"
-    changes = (
-        "(SELECT COUNT(*) FROM event e WHERE e.conversation_id = c.id AND e.kind = 'status'"
-        " AND e.at >= ? AND e.at < ? AND {condition})"
-    )
-    open_at_end = f"(c.created_at < ? AND {_STATUS_AT.format(at=int(scope.end))} <> 'closed')"
-    selected = [
-        created,
-        f"{changes.format(condition=_CLOSES)} AS closed_in_period",
-        f"{changes.format(condition=_REOPENS)} AS reopened_in_period",
-        open_at_end,
+    at its end; ``breached`` keeps those with a breached SLA clock. Summed, the columns
+    ``created_in_period``, ``closed_in_period``, ``reopened_in_period`` and
+    ``open_at_end`` give the volume figures."""
+    where, filter_params = _filters(scope)
+    period = [scope.start, scope.end]
+    created = "c.created_at >= ? AND c.created_at < ?"
+    open_at_end = f"c.created_at < ? AND {_STATUS_AT.format(at=int(scope.end))} <> 'closed'"
+    changed = "EXISTS (SELECT 1 FROM event e WHERE e.conversation_id = c.id AND {})"
+    changes = "(SELECT COUNT(*) FROM event e WHERE e.conversation_id = c.id AND {})"
+    in_period = "e.kind = 'status' AND e.at >= ? AND e.at < ?"
+    figures = [  # (SQL, its parameters) in SELECT order
+        (f"CASE WHEN {created} THEN 1 ELSE 0 END AS created_in_period", period),
+        (
+            f"{changes.format(f'{in_period} AND {_CLOSES}')} + CASE WHEN {created}"
+            f" AND {_BORN_STATUS} = 'closed' THEN 1 ELSE 0 END AS closed_in_period",
+            period + period,
+        ),
+        (f"{changes.format(f'{in_period} AND {_REOPENS}')} AS reopened_in_period", period),
+        (f"CASE WHEN {open_at_end} THEN 1 ELSE 0 END AS open_at_end", [scope.end]),
     ]
-    period = (scope.start, scope.end)
-    select_params = [*period, *period, *period, scope.end]
-    wanted = [created] + (
-        [
-            "EXISTS (SELECT 1 FROM event e WHERE e.conversation_id = c.id"
-            " AND e.kind = 'status' AND e.at >= ? AND e.at < ?)",
-            open_at_end,
-        ]
-        if involved
-        else []
-    )
-    wanted_params = [*period] + ([*period, scope.end] if involved else [])
+    behind = [(created, period)]
+    if involved:
+        behind += [(changed.format(in_period), period), (open_at_end, [scope.end])]
     if breached:
         where += " AND (c.first_response_breached = 1 OR c.resolution_breached = 1)"
     sql = (
-        "SELECT * FROM (SELECT c.id, c.created_at, c.mailbox, c.channel, c.assignee,"
-        f" c.status, c.priority, {_tags_text(store.dialect)} AS tags, c.customer,"
-        " c.subject, c.sla_policy,"
+        "SELECT c.id, c.created_at, c.mailbox, c.channel, c.assignee, c.status, c.priority,"
+        f" {_tags_text(store.dialect)} AS tags, c.customer, c.subject, c.sla_policy,"
         f" {DISTRIBUTIONS['first_response']} AS first_response_seconds,"
         f" {DISTRIBUTIONS['first_response_business']} AS first_response_business,"
         f" {DISTRIBUTIONS['resolution']} AS resolution_seconds,"
@@ -306,12 +310,15 @@ def conversation_rows(store: Store, scope: Scope, *, involved: bool, breached: b
         f" {_REPLIES} AS replies,"
         f" {_SLA_STATE.format(clock='first_response')} AS first_response_sla,"
         f" {_SLA_STATE.format(clock='resolution')} AS resolution_sla,"
-        f" CASE WHEN {selected[0]} THEN 1 ELSE 0 END AS created_in_period,"
-        f" {selected[1]}, {selected[2]},"
-        f" CASE WHEN {selected[3]} THEN 1 ELSE 0 END AS open_at_end"
-        f" FROM conversation c WHERE {where} AND ({' OR '.join(wanted)})) listed ORDER BY id"
+        f" {', '.join(sql for sql, _ in figures)} FROM conversation c WHERE {where}"
+        f" AND ({' OR '.join(f'({sql})' for sql, _ in behind)}) ORDER BY c.id"
     )
-    return store.iterate(sql, (*select_params, *params, *wanted_params), batch_size=1000)
+    params = [
+        *(value for _, values in figures for value in values),
+        *filter_params,
+        *(value for _, values in behind for value in values),
+    ]
+    return store.iterate(sql, params, batch_size=1000)
 
 
 # -- exports ------------------------------------------------------------------------
@@ -414,10 +421,11 @@ _EXPORT_COMPUTED = {
 _TABLES = {"conversations": "conversation", "messages": "message", "events": "event"}
 
 
-def export_rows(store: Store, kind: str, since: int | None) -> Iterator[Row]:
-    """Every row of ``kind`` (``conversations``, ``messages``, ``events``), streamed in id
-    order with instants as ISO 8601 UTC text (``2026-03-19T13:30:00Z``); ``since`` keeps
-    those created, received or happened at or after it."""
+def export_batches(store: Store, kind: str, since: int | None) -> Iterator[list[Sequence[Any]]]:
+    """Every row of ``kind`` (``conversations``, ``messages``, ``events``) as a tuple of
+    ``EXPORT_COLUMNS[kind]``, streamed in id order a batch at a time, with instants as
+    RFC 3339 UTC text (``2026-03-19 13:30:00Z``); ``since`` keeps those created, received
+    or happened at or after it."""
     instants = _EXPORT_INSTANTS[kind]
     columns = []
     for name in EXPORT_COLUMNS[kind]:
@@ -431,7 +439,7 @@ def export_rows(store: Store, kind: str, since: int | None) -> Iterator[Row]:
             value = f'c."{name}"'
         columns.append(f'{value} AS "{name}"')
     where, params = ("1 = 1", ()) if since is None else (f"c.{_EXPORT_SINCE[kind]} >= ?", (since,))
-    return store.iterate(
+    return store.iterate_batches(
         f"SELECT {', '.join(columns)} FROM {_TABLES[kind]} c WHERE {where} ORDER BY c.id",
         params,
     )
@@ -463,6 +471,17 @@ def _filters(scope: Scope) -> tuple[str, list[Any]]:
 
 def _join(group: GroupBy) -> str:
     return _TAG_JOIN if group.dimension == "tag" else ""
+
+
+def _conversation_join(scope: Scope, group: GroupBy, alias: str) -> str:
+    """Join the conversations of rows ``alias`` (events, messages) when the filters or
+    the groups need them: half a million lookups a year are worth skipping."""
+    if not (scope.mailboxes or scope.channels or scope.tags) and group.dimension in (
+        "none",
+        "time",
+    ):
+        return ""
+    return f" JOIN conversation c ON c.id = {alias}.conversation_id{_join(group)}"
 
 
 def _key(scope: Scope, group: GroupBy, instant: str) -> str:
@@ -509,9 +528,10 @@ def _tags_text(dialect: str) -> str:
 
 
 def _iso_utc(dialect: str, column: str) -> str:
+    """``column`` (epoch seconds) as ``2026-03-19 13:30:00Z``: RFC 3339 allows the space,
+    spreadsheets read it, and it is what both databases write fastest (SQLite's
+    ``strftime()`` with a ``T`` takes ten times longer, PostgreSQL's ``to_char()`` twice;
+    a timestamp's text is this in the ISO ``DateStyle`` that psycopg needs anyway)."""
     if dialect == "postgresql":
-        return (
-            f"to_char(to_timestamp({column}) AT TIME ZONE 'UTC',"
-            " 'YYYY-MM-DD\"T\"HH24:MI:SS\"Z\"')"
-        )
-    return f"strftime('%Y-%m-%dT%H:%M:%SZ', {column}, 'unixepoch')"
+        return f"(to_timestamp({column}) AT TIME ZONE 'UTC')::text || 'Z'"
+    return f"datetime({column}, 'unixepoch') || 'Z'"

@@ -36,6 +36,7 @@ from supportctl.triage.conditions import matching
 from supportctl.triage.duty import Availability
 from supportctl.triage.facts import ConversationFacts
 
+_NOBODY: frozenset[str] = frozenset()
 ESCALATION = "escalation"
 FALLBACK = "fallback"
 ROUND_ROBIN = "round_robin"
@@ -159,6 +160,7 @@ class _Planner:
         self.pointers = dict(pointers)
         self.changed_pointers: dict[str, str] = {}
         self.resolved: dict[tuple[str, ...], list[str]] = {}
+        self.workers: dict[str, list[str]] = {}
         self.team_pool = self.resolve(rules.agents) if rules.agents else list(self.agents)
         self.route_strategy = rules.strategy if rules.strategy == ROUND_ROBIN else LEAST_OPEN
 
@@ -173,7 +175,7 @@ class _Planner:
             return None
         old = candidate.assignee
         away = f"{old} is away ({self._reason(old)}); " if old else ""
-        exclude = {old} if old else set()
+        exclude = frozenset((old,)) if old else _NOBODY
         agent, why = self._pick(f"route:{rule}" if route else TEAM_POOL, pool, strategy, exclude)
         if agent is not None:
             return self._assign(candidate, rule, agent, away + why)
@@ -195,7 +197,7 @@ class _Planner:
     def _escalate(self, candidate: Candidate) -> PlanRow:
         assert self.rules.escalation is not None and candidate.escalation is not None
         targets = self.resolve(self.rules.escalation.to)
-        exclude = {candidate.assignee} if candidate.assignee else set()
+        exclude = frozenset((candidate.assignee,)) if candidate.assignee else _NOBODY
         agent, why = self._pick(ESCALATION, targets, LEAST_OPEN, exclude, capacity=False)
         if agent is None:
             reason = f"{candidate.escalation}; nobody to escalate to ({why})"
@@ -206,7 +208,7 @@ class _Planner:
         known = self.availability.get(agent)
         return known.reason if known else "not in the team"
 
-    def _fallback(self, exclude: set[str]) -> tuple[str | None, str]:
+    def _fallback(self, exclude: frozenset[str]) -> tuple[str | None, str]:
         pool = [a for a in self.resolve(self.rules.fallback) if a not in exclude]
         eligible = [a for a in pool if not self.availability[a].on_leave and not self._full(a)]
         if eligible:
@@ -222,15 +224,15 @@ class _Planner:
         pool_key: str,
         pool: list[str],
         strategy: str,
-        exclude: set[str],
+        exclude: frozenset[str],
         *,
         capacity: bool = True,
     ) -> tuple[str | None, str]:
-        counts, limits, may_work = self.open_counts, self.limits, self.may_work
+        counts, limits = self.open_counts, self.limits
         eligible = [
             a
-            for a in pool
-            if may_work[a] and (not capacity or counts[a] < limits[a]) and a not in exclude
+            for a in self._workers(pool_key, pool)
+            if (not capacity or counts[a] < limits[a]) and a not in exclude
         ]
         if not eligible:
             refusals = {a: self._refusal(a, exclude, capacity) for a in pool}
@@ -239,7 +241,13 @@ class _Planner:
             return self._next_in_turn(pool_key, pool, eligible)
         return self._least_open(eligible)
 
-    def _refusal(self, agent: str, exclude: set[str], capacity: bool) -> str:
+    def _workers(self, pool_key: str, pool: list[str]) -> list[str]:
+        """The agents of ``pool`` who may take work now, worked out once per pool."""
+        if pool_key not in self.workers:
+            self.workers[pool_key] = [a for a in pool if self.may_work[a]]
+        return self.workers[pool_key]
+
+    def _refusal(self, agent: str, exclude: frozenset[str], capacity: bool) -> str:
         """Why ``agent`` cannot take a conversation (only asked of one who cannot)."""
         if agent in exclude:
             return "the current assignee"

@@ -19,11 +19,13 @@ from collections import defaultdict
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any, NamedTuple
+from operator import attrgetter
+from typing import TYPE_CHECKING, Any, NamedTuple
 
 from supportctl.config.model import Condition, Config
 from supportctl.store import triage as queries
-from supportctl.store.database import Row, Store, Tx
+from supportctl.store.database import Store, Tx
+from supportctl.store.triage import RuleSubject
 from supportctl.triage.assignment import (
     ESCALATION,
     AssignPlan,
@@ -36,8 +38,9 @@ from supportctl.triage.assignment import (
 from supportctl.triage.conditions import message_fields
 from supportctl.triage.duty import Availability, team_availability
 from supportctl.triage.facts import ConversationFacts, MessageFacts
-from supportctl.triage.manual import refresh_sla
-from supportctl.triage.tagging import TagChange, plan_tags
+
+if TYPE_CHECKING:
+    from supportctl.triage.tagging import TagChange
 
 ASSIGN_LOCK = "triage:assign"
 TAG_LOCK = "triage:tag"
@@ -96,6 +99,8 @@ def tag_auto(
 ) -> list[TagOutcome]:
     """Run the tag rules over the open and pending conversations (all with
     ``include_closed``); LockedError if another ``tag auto`` runs and ``wait`` passes."""
+    from supportctl.triage.manual import refresh_sla
+
     statuses = () if include_closed else ACTIVE_STATUSES
     at = int(now.timestamp())
 
@@ -116,12 +121,16 @@ def tag_auto(
         return queries.retry_on_conflict(plan_and_apply)
 
 
-def _planned_tags(tx: Tx, config: Config, rows: list[Row], now: datetime) -> list[TagChange]:
+def _planned_tags(
+    tx: Tx, config: Config, subjects: list[RuleSubject], now: datetime
+) -> list[TagChange]:
+    from supportctl.triage.tagging import plan_tags
+
     rules = config.rules.tags
-    if not rules or not rows:
+    if not rules or not subjects:
         return []
-    facts = load_facts(tx, rows, _message_fields(rule.when for rule in rules))
-    removed = _removed_by_people(tx, [row["id"] for row in rows])
+    facts = load_facts(tx, subjects, _message_fields(rule.when for rule in rules))
+    removed = _removed_by_people(tx, [subject.id for subject in subjects])
     return plan_tags(rules, facts, int(now.timestamp()), removed)
 
 
@@ -225,38 +234,38 @@ def _candidates(
     now: int,
 ) -> list[Candidate]:
     rules = config.rules.assign
-    escalating: dict[int, tuple[Row, str]] = {}
-    if rules.escalation is not None:
-        margin = rules.escalation.before_breach.total_seconds
-        leads = agents_named(config.team, rules.escalation.to)
-        for row in queries.due_for_escalation(tx, now + margin, actor_of(ESCALATION), leads):
-            why = escalation_due(
-                row["first_response_due"],
-                row["first_response_at"],
-                row["resolution_due"],
-                row["resolved_at"],
-                now,
-                margin,
-            )
-            if why is not None:
-                escalating[row["id"]] = (row, why)
-    rows: dict[int, Row] = {}
+    escalating = _due_for_escalation(tx, config, now)
+    unassigned: list[RuleSubject] = []
     if rules.strategy != "manual" or rules.routes:
-        rows |= {row["id"]: row for row in queries.unassigned_open(tx)}
+        unassigned = queries.unassigned_open(tx)
+    reopened: list[RuleSubject] = []
     if rules.reassign_when_away:
         away = [a for a in open_counts if a not in availability or not availability[a].on_duty]
-        rows |= {row["id"]: row for row in queries.reopened_with(tx, away)}
-    ordered = [row for row, _ in escalating.values()]
-    ordered += [row for number, row in rows.items() if number not in escalating]
-    facts = load_facts(tx, ordered, _message_fields(route.when for route in rules.routes))
+        reopened = queries.reopened_with(tx, away)
+    escalated = [subject for subject, _ in escalating.values()]
+    fields = _message_fields(route.when for route in rules.routes)
+    # The many unassigned ones read as one selection, the few others by id.
+    facts = {fact.id: fact for fact in load_facts(tx, [*escalated, *reopened], fields)}
+    facts |= {
+        fact.id: fact for fact in load_facts(tx, unassigned, fields, among=queries.UNASSIGNED_OPEN)
+    }
+    waiting = [subject for subject in (*unassigned, *reopened) if subject.id not in escalating]
     return [
-        Candidate(
-            facts=fact,
-            assignee=row["assignee"],
-            escalation=escalating[row["id"]][1] if row["id"] in escalating else None,
-        )
-        for row, fact in zip(ordered, facts, strict=True)
-    ]
+        Candidate(facts[subject.id], subject.assignee, escalating[subject.id][1])
+        for subject in escalated
+    ] + [Candidate(facts[subject.id], subject.assignee) for subject in waiting]
+
+
+def _due_for_escalation(tx: Tx, config: Config, now: int) -> dict[int, tuple[RuleSubject, str]]:
+    """Conversations to escalate at ``now``, by id, each with why."""
+    escalation = config.rules.assign.escalation
+    if escalation is None:
+        return {}
+    margin = escalation.before_breach.total_seconds
+    leads = agents_named(config.team, escalation.to)
+    due = queries.due_for_escalation(tx, now + margin, actor_of(ESCALATION), leads)
+    reasons = ((subject, escalation_due(*dues, now, margin)) for subject, dues in due)
+    return {subject.id: (subject, why) for subject, why in reasons if why is not None}
 
 
 def _apply(tx: Tx, plan: AssignPlan, at: int) -> list[AssignOutcome]:
@@ -267,12 +276,15 @@ def _apply(tx: Tx, plan: AssignPlan, at: int) -> list[AssignOutcome]:
     changed: set[int] = set()
     for (old, new), conversation_ids in groups.items():
         changed |= queries.reassign_open(tx, old, new, sorted(conversation_ids))
+    # In conversation order: the event index is then written leaf after leaf.
+    written = sorted(
+        (row for row in plan.rows if row.conversation in changed), key=attrgetter("conversation")
+    )
     queries.add_events(
         tx,
         [
             (row.conversation, at, actor_of(row.rule), "assignee", row.old, row.new, row.reason)
-            for row in plan.rows
-            if row.conversation in changed
+            for row in written
         ],
     )
     queries.save_state(tx, POINTER_PREFIX, plan.pointers)
@@ -295,23 +307,30 @@ def _dry_outcome(row: PlanRow) -> AssignOutcome:
 
 
 def load_facts(
-    tx: Tx, rows: Sequence[Row], fields: frozenset[str] = frozenset()
+    tx: Tx,
+    subjects: Sequence[RuleSubject],
+    fields: frozenset[str] = frozenset(),
+    among: queries.Selection | None = None,
 ) -> list[ConversationFacts]:
-    """``ConversationFacts`` for ``rows`` (id, mailbox, channel, priority, created_at),
-    in order, with the message ``fields`` rules read (none: no messages)."""
-    ids = [row["id"] for row in rows]
-    tags = queries.tags_of(tx, ids)
-    messages = queries.inbound_messages(tx, ids, fields) if fields else {}
-    no_tags: list[str] = []
+    """``ConversationFacts`` for ``subjects``, in order, with the message ``fields``
+    rules read (none: no messages). ``among``, a selection that holds every subject,
+    reads tags and messages in one statement instead of by id."""
+    if not subjects:
+        return []
+    scope = among if among is not None else [subject.id for subject in subjects]
+    tags = queries.tags_of(tx, scope)
+    messages = queries.inbound_messages(tx, scope, fields) if fields else {}
+    no_tags: frozenset[str] = frozenset()
+    no_messages: list[MessageFacts] = []
     return [
         ConversationFacts(
-            row["id"],
-            row["mailbox"],
-            row["channel"],
-            row["priority"],
-            row["created_at"],
-            frozenset(tags.get(row["id"], no_tags)),
-            tuple(MessageFacts(**message) for message in messages.get(row["id"], ())),
+            subject.id,
+            subject.mailbox,
+            subject.channel,
+            subject.priority,
+            subject.created_at,
+            frozenset(tags[subject.id]) if subject.id in tags else no_tags,
+            tuple(messages.get(subject.id, no_messages)),
         )
-        for row in rows
+        for subject in subjects
     ]

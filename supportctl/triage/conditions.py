@@ -17,6 +17,7 @@ from __future__ import annotations
 import re
 from collections.abc import Callable, Sequence
 from functools import cache
+from operator import attrgetter
 
 from supportctl.config.model import Condition
 from supportctl.triage.facts import ConversationFacts, MessageFacts
@@ -47,7 +48,10 @@ def matching(
         born_before = now - condition.older_than.total_seconds
         left = [c for c in left if c.created_at <= born_before]
     tests = message_tests(condition)
-    if tests:
+    if len(tests) == 1:  # the common case, without a generator per message
+        (test,) = tests
+        left = [c for c in left if any(map(test, c.messages))]
+    elif tests:
         left = [c for c in left if any(_all(tests, m) for m in c.messages)]
     return left
 
@@ -75,9 +79,9 @@ def message_tests(condition: Condition) -> tuple[MessageTest, ...]:
     """One test per mail field ``condition`` gives (none: it asks nothing of mail)."""
     tests: list[MessageTest] = []
     if condition.subject is not None:
-        tests.append(_search(condition.subject, lambda m: m.subject))
+        tests.append(_search(condition.subject, attrgetter("subject")))
     if condition.body is not None:
-        tests.append(_search(condition.body, lambda m: m.text))
+        tests.append(_search(condition.body, attrgetter("text")))
     if condition.from_address:
         senders = frozenset(condition.from_address)
         tests.append(lambda m: m.from_address in senders)

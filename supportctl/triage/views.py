@@ -12,7 +12,6 @@ Usage::
 from __future__ import annotations
 
 import re
-import statistics
 from collections import Counter
 from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
@@ -375,6 +374,8 @@ def _history_row(row: Row) -> dict[str, Any]:
 
 
 def _figures(seconds: list[int]) -> dict[str, Any]:
+    import statistics  # here: ``conversations list`` does not need it
+
     if not seconds:
         return {"count": 0, "median": None, "mean": None, "longest": None}
     return {
