@@ -35,6 +35,7 @@ COMMANDS: dict[str, str] = {
     "status": "supportctl.cli.triage:status",
     "sync": "supportctl.cli.sync:sync",
     "tag": "supportctl.cli.triage:tag",
+    "writeback": "supportctl.cli.writeback:writeback",
 }
 
 OUTPUT_FORMATS = ("table", "json", "jsonl", "csv", "yaml", "text", "markdown", "html", "ics")

@@ -22,22 +22,25 @@ def test_status_then_dry_run_then_upgrade(run: Run, tmp_path: Path, store_url: s
         {"version": 1, "name": "initial_schema", "state": "pending", "applied_at": None},
         {"version": 2, "name": "sync_lookups", "state": "pending", "applied_at": None},
         {"version": 3, "name": "report_times", "state": "pending", "applied_at": None},
+        {"version": 4, "name": "writeback", "state": "pending", "applied_at": None},
     ]
-    assert "version 0 of 3, 3 pending" in before.stderr
+    assert "version 0 of 4, 4 pending" in before.stderr
 
     dry = run("-c", config, "--format", "json", "db", "upgrade", "--dry-run")
     assert json.loads(dry.stdout) == [
         {"version": 1, "name": "initial_schema", "state": "would apply"},
         {"version": 2, "name": "sync_lookups", "state": "would apply"},
         {"version": 3, "name": "report_times", "state": "would apply"},
+        {"version": 4, "name": "writeback", "state": "would apply"},
     ]
-    assert "3 pending" in run("-c", config, "db", "status").stderr
+    assert "4 pending" in run("-c", config, "db", "status").stderr
 
     applied = run("-c", config, "--format", "json", "db", "upgrade")
     assert json.loads(applied.stdout) == [
         {"version": 1, "name": "initial_schema", "state": "applied"},
         {"version": 2, "name": "sync_lookups", "state": "applied"},
         {"version": 3, "name": "report_times", "state": "applied"},
+        {"version": 4, "name": "writeback", "state": "applied"},
     ]
     after = json.loads(run("-c", config, "--format", "json", "db", "status").stdout)
     assert after[0]["state"] == "applied"

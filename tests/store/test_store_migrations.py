@@ -49,7 +49,7 @@ def fixed_clock(instant: datetime):
     return lambda: instant
 
 
-MIGRATIONS = [(1, "initial_schema"), (2, "sync_lookups"), (3, "report_times")]
+MIGRATIONS = [(1, "initial_schema"), (2, "sync_lookups"), (3, "report_times"), (4, "writeback")]
 LATEST = len(MIGRATIONS)
 
 
@@ -66,7 +66,7 @@ def test_fresh_open_applies_every_migration(store_url: str) -> None:
     assert status.latest_version == LATEST
     assert status.pending == []
     assert status.applied == [(*migration, FIRST_UPGRADE) for migration in MIGRATIONS]
-    assert tables == SCHEMA_V1_TABLES
+    assert tables == SCHEMA_V1_TABLES | {"message_keywords"}
 
 
 def test_reopening_an_upgraded_store_changes_nothing(store_url: str) -> None:
