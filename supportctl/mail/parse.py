@@ -6,7 +6,8 @@ hold a sync far below the IMAP FETCH loop it runs on (shared/notes/sync-performa
 This module reads only what the store and the rules need, with regular expressions and
 the cheap C pieces of the standard library (``binascii``, ``codecs``):
 
-- header fields: unfolded (RFC 5322 §2.2.3), first occurrence of each name;
+- header fields: unfolded (RFC 5322 §2.2.3), first occurrence of each name; and for tag
+  rules, every field but the bulky trace and signature ones, repeated fields joined;
 - encoded-words (RFC 2047), parameter continuations and charsets (RFC 2231);
 - charsets as they really come: aliases (``cp1256``, ``x-cp1256``), labels that lie
   (``us-ascii`` on UTF-8 or windows-1256 bytes), raw 8-bit headers, UTF-16 without BOM;
@@ -66,6 +67,7 @@ class ParsedMessage:
     attachments: tuple[Attachment, ...]
     language: str | None  # "ar", "en", or None with no letters to judge
     headers: dict[str, str]  # every field: lower-case name → decoded value, first occurrence
+    rule_headers: dict[str, str]  # the fields rules may ask about (see _rule_headers)
     auto_submitted: bool  # sent by a machine (auto-reply, bounce, list): not a customer reply
     problems: tuple[str, ...]  # what could not be read, in the order it was met
     body: str | None = None  # the whole text part, only with keep_body
@@ -116,7 +118,8 @@ def parse_message(
     parsed BODYSTRUCTURE), when given, lists the attachments instead of the body.
     """
     problems: list[str] = []
-    raw = _read_header_fields(header_bytes, problems)
+    repeated: dict[str, list[str]] = {}
+    raw = _read_header_fields(header_bytes, problems, repeated)
     headers = {
         name: decode_encoded_words(value) if "=?" in value else value for name, value in raw.items()
     }
@@ -141,6 +144,7 @@ def parse_message(
         attachments=_attachments(leaves, bodystructure, problems),
         language=detect_language(f"{subject[:SNIPPET_LENGTH]} {snippet}"),
         headers=headers,
+        rule_headers=_rule_headers(headers, repeated),
         auto_submitted=_is_auto_submitted(headers, from_address),
         problems=tuple(dict.fromkeys(problems)),
         body=_full_text(text_part, problems) if keep_body and text_part else None,
@@ -161,8 +165,11 @@ _FIELD_OR_STRAY = re.compile(
 _MBOX_FROM_LINE = "From "
 
 
-def _read_header_fields(header_bytes: bytes, problems: list[str]) -> dict[str, str]:
-    """Lower-case field name → unfolded value, first occurrence.
+def _read_header_fields(
+    header_bytes: bytes, problems: list[str], repeated: dict[str, list[str]] | None = None
+) -> dict[str, str]:
+    """Lower-case field name → unfolded value, first occurrence; with ``repeated``, the
+    later occurrences' values go there as they stand (folded, 8-bit), by name.
 
     Raw 8-bit bytes are decoded; RFC 2047 encoded-words are left for the caller, who
     must find the structure (addresses, parameters) before decoding them. A blank line
@@ -176,6 +183,8 @@ def _read_header_fields(header_bytes: bytes, problems: list[str]) -> dict[str, s
             if key not in fields:
                 plain = value.isascii() and "\n" not in value
                 fields[key] = value.strip() if plain else _clean_value(value)
+            elif repeated is not None:
+                repeated.setdefault(key, []).append(value)
         elif not stray.rstrip("\r"):
             break
         elif stray.strip() and not (stray.startswith(_MBOX_FROM_LINE) and text.startswith(stray)):
@@ -194,6 +203,126 @@ def _clean_value(value: str) -> str:
 
 def _decode_header(value: str) -> str:
     return decode_encoded_words(value) if "=?" in value else value
+
+
+# --- the fields rules may ask about ----------------------------------------------------
+
+RULE_HEADER_LENGTH = 256  # characters kept of a field's value (a rule reads its start)
+RULE_HEADER_COUNT = 64  # fields kept of one message, in the order it gives them
+# Fields no rule is given: trace and signature fields, kilobytes on most messages and
+# nothing a rule could use (RFC 5321 §4.4 trace, SPF, DKIM RFC 6376, Authentication-
+# Results RFC 8601, an Autocrypt key), the spam filters' encoded verdicts, the MIME
+# fields that only tell how the body is encoded (the parser has undone it), and Date
+# (kept as the sent time; on a million messages its text alone is 40 MB).
+_FIELDS_NOT_KEPT = frozenset(
+    {
+        "date",
+        "received",
+        "x-received",
+        "x-gmail-received",
+        "received-spf",
+        "dkim-signature",
+        "domainkey-signature",
+        "x-google-dkim-signature",
+        "x-mailman-original-dkim-signature",
+        "authentication-results",
+        "x-original-authentication-results",
+        "x-mailman-original-authentication-results",
+        "autocrypt",
+        "x-google-smtp-source",
+        "x-gm-message-state",
+        "x-ymail-osg",
+        "x-ymailisg",
+        "ironport-phdr",
+        "ironport-data",
+        "ironport-hdrordr",
+        "x-ironport-anti-spam-result",
+        "x-ipas-result",
+        "x-microsoft-exchange-diagnostics",
+        "mime-version",
+        "content-transfer-encoding",
+    }
+)
+_PREFIXES_NOT_KEPT = (
+    "arc-",  # ARC seals and signatures, RFC 8617
+    "x-microsoft-antispam",
+    "x-forefront-antispam-report",
+    "x-ms-exchange-antispam",
+    "x-exchange-antispam-report",
+    "x-ms-exchange-crosstenant-",
+)
+# A field whose name has one of these words may carry a credential (a gateway's
+# X-Auth-Token, a form mailer's X-Password): never kept, whatever it holds.
+_CREDENTIAL_WORDS = frozenset(
+    {
+        "auth",
+        "authorization",
+        "cookie",
+        "credential",
+        "credentials",
+        "key",
+        "apikey",
+        "otp",
+        "pass",
+        "passcode",
+        "passwd",
+        "password",
+        "pwd",
+        "secret",
+        "session",
+        "sid",
+        "token",
+    }
+)
+_NAME_WORD_SEPARATOR = re.compile(r"[-_.]")
+
+
+def _is_rule_header(name: str) -> bool:
+    """Whether rules may ask about field ``name`` (lower-case): it is none of the fields
+    left out above, and no word of its name suggests a credential."""
+    return not (
+        name in _FIELDS_NOT_KEPT
+        or name.startswith(_PREFIXES_NOT_KEPT)
+        or not _CREDENTIAL_WORDS.isdisjoint(_NAME_WORD_SEPARATOR.split(name))
+    )
+
+
+_NAMES_REMEMBERED = 4096
+
+
+class _RuleHeaderNames(dict[str, bool]):
+    """``_is_rule_header`` by name, each name decided once: a dict lookup, for every
+    field of every message sync parses, costs less than a call, even a cached one.
+    Forgets all when it holds too many names (a sender can make up any number) rather
+    than grow."""
+
+    def __missing__(self, name: str) -> bool:
+        if len(self) >= _NAMES_REMEMBERED:
+            self.clear()
+        self[name] = keep = _is_rule_header(name)
+        return keep
+
+
+_RULE_HEADER_NAMES = _RuleHeaderNames()
+
+
+def _rule_headers(headers: dict[str, str], repeated: dict[str, list[str]]) -> dict[str, str]:
+    """The fields rules may ask about: every field ``_is_rule_header`` allows, decoded,
+    the values of a repeated one on a line each, capped at RULE_HEADER_LENGTH characters
+    and RULE_HEADER_COUNT fields; empty values left out."""
+    kept: dict[str, str] = {}
+    for name, value in headers.items():
+        if not _RULE_HEADER_NAMES[name]:
+            continue
+        if name in repeated:
+            later = [_decode_header(_clean_value(other)) for other in repeated[name]]
+            value = "\n".join(filter(None, (value, *later)))
+        if value:
+            too_long = len(value) > RULE_HEADER_LENGTH
+            kept[name] = value[:RULE_HEADER_LENGTH].rstrip() if too_long else value
+            if len(kept) == RULE_HEADER_COUNT:
+                break
+    return kept
 
 
 # --- RFC 2047 encoded-words ------------------------------------------------------------

@@ -40,6 +40,7 @@ from supportctl.mail.threading import ThreadLookups, choose_conversation
 from supportctl.store import mail as queries
 from supportctl.store.database import Row, Store, Tx
 from supportctl.store.triage import EventRow, add_events
+from supportctl.triage.facts import COLUMN_HEADERS
 
 if TYPE_CHECKING:
     from supportctl.mail.parse import ParsedMessage
@@ -700,4 +701,13 @@ def _message_row(
         "parse_problem": "; ".join(parsed.problems) or None,
         "conversation_id": conversation_id,
         "body": parsed.body,
+        "header_fields": _header_fields(parsed),
     }
+
+
+def _header_fields(parsed: ParsedMessage) -> dict[str, str] | None:
+    """The fields rules may ask about that have no column of their own; None if none."""
+    kept = {
+        name: value for name, value in parsed.rule_headers.items() if name not in COLUMN_HEADERS
+    }
+    return kept or None

@@ -8,7 +8,7 @@ and driver errors are the dialect's business; everything else is shared.
 from __future__ import annotations
 
 from abc import ABC, abstractmethod
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from importlib import import_module
 from typing import Any, ClassVar, Protocol
 
@@ -91,6 +91,19 @@ class Dialect(ABC):
     @abstractmethod
     def lock_handle(self, name: str) -> LockHandle:
         """A cross-process lock called ``name`` belonging to this store."""
+
+    def insert_rows(
+        self, connection: Connection, table: str, columns: Sequence[str], rows: Sequence[Any]
+    ) -> None:
+        """Insert ``rows`` (tuples in ``columns`` order) into ``table``, the fastest way
+        the database offers: here one INSERT run per row."""
+        marks = ", ".join("?" for _ in columns)
+        sql = f"INSERT INTO {table} ({', '.join(columns)}) VALUES ({marks})"
+        cursor = connection.cursor()
+        try:
+            cursor.executemany(self.translate(sql), rows)
+        finally:
+            cursor.close()
 
     def describe_error(self, error: BaseException) -> str:
         """The driver's message on one line, with every secret of the URL masked."""

@@ -5,6 +5,7 @@ from __future__ import annotations
 import hashlib
 import itertools
 import re
+from collections.abc import Sequence
 from functools import lru_cache
 from types import MappingProxyType, ModuleType
 from typing import Any
@@ -63,6 +64,18 @@ class PostgresDialect(Dialect):
 
     def lock_handle(self, name: str) -> LockHandle:
         return _AdvisoryLock(self, name)
+
+    def insert_rows(
+        self, connection: Connection, table: str, columns: Sequence[str], rows: Sequence[Any]
+    ) -> None:
+        # COPY: one round trip for all rows, where executemany costs one per row (ten
+        # thousand rows: a few hundredths of a second instead of a second here).
+        with (
+            connection.cursor() as cursor,
+            cursor.copy(f"COPY {table} ({', '.join(columns)}) FROM STDIN") as copy,
+        ):
+            for row in rows:
+                copy.write_row(row)
 
     def describe_error(self, error: BaseException) -> str:
         # The server's message and detail, without the "LINE 2: ..." excerpt and caret

@@ -15,6 +15,7 @@ from typing import Any, NamedTuple, TypeVar
 
 from supportctl.errors import StoreError
 from supportctl.store.database import Params, Row, Tx
+from supportctl.store.mail import decode_header_fields
 from supportctl.triage.facts import MessageFacts
 
 T = TypeVar("T")
@@ -252,6 +253,7 @@ _MESSAGE_FIELDS = {
     "message_id": ("message_id", "NULL"),
     "in_reply_to": ("in_reply_to", "NULL"),
     "references": ('"references"', "NULL"),
+    "header_fields": ("header_fields", "NULL"),
 }
 
 
@@ -264,7 +266,15 @@ def inbound_messages(
     columns = ", ".join(
         _MESSAGE_FIELDS[name][0 if name in fields else 1] for name in MessageFacts._fields
     )
-    make = MessageFacts._make
+    at = MessageFacts._fields.index("header_fields")
+
+    def decoded(values: Sequence[Any]) -> MessageFacts:
+        return MessageFacts._make(
+            (*values[:at], decode_header_fields(values[at]), *values[at + 1 :])
+        )
+
+    # header_fields is JSON text in the store, a mapping in MessageFacts.
+    make = decoded if "header_fields" in fields else MessageFacts._make
     messages: dict[int, list[MessageFacts]] = defaultdict(list)
     for condition, params in _of_conversations(conversations):
         for row in tx.rows(
@@ -337,12 +347,20 @@ def rule_subjects_by_id(tx: Tx, conversation_ids: Iterable[int]) -> list[RuleSub
 _QUEUE_ORDER = f"ORDER BY {_PRIORITY_RANK}, created_at, id"
 
 
+_RANKS = {"urgent": 0, "high": 1, "normal": 2, "low": 3}
+
+
 def unassigned_open(tx: Tx) -> list[RuleSubject]:
     """Open conversations nobody owns (``UNASSIGNED_OPEN``), urgent and old first."""
     condition, params = UNASSIGNED_OPEN
-    return _rule_subjects(
-        tx, f"SELECT {_RULE_COLUMNS} FROM conversation WHERE {condition} {_QUEUE_ORDER}", params
+    subjects = _rule_subjects(
+        tx, f"SELECT {_RULE_COLUMNS} FROM conversation WHERE {condition}", params
     )
+    # Sorted here: SQLite sorts ten thousand rows in a temporary B-tree at three times
+    # the cost (the order is _QUEUE_ORDER's).
+    ranks = _RANKS
+    subjects.sort(key=lambda subject: (ranks[subject.priority], subject.created_at, subject.id))
+    return subjects
 
 
 def reopened_with(tx: Tx, assignees: Sequence[str]) -> list[RuleSubject]:
@@ -421,17 +439,54 @@ def change_if(
     )
 
 
-def reassign_open(tx: Tx, old: str | None, new: str, conversation_ids: Sequence[int]) -> set[int]:
-    """Give the open ones of ``conversation_ids`` still owned by ``old`` to ``new``;
-    return those changed (the others were changed or closed meanwhile)."""
-    changed: set[int] = set()
-    for chunk in _chunks(conversation_ids):
-        rows = tx.query(
-            f"UPDATE conversation SET assignee = ? WHERE id IN ({_marks(chunk)})"
-            " AND assignee IS NOT DISTINCT FROM ? AND status = 'open' RETURNING id",
-            (new, *chunk, old),
+class Reassignment(NamedTuple):
+    """Conversation ``conversation`` goes from ``old`` to ``new``; the event says ``actor``
+    and ``reason``."""
+
+    conversation: int
+    old: str | None
+    new: str
+    actor: str
+    reason: str
+
+
+def reassign_open(tx: Tx, reassignments: Iterable[Reassignment], at: int) -> set[int]:
+    """Make each reassignment whose conversation is still open and owned by its ``old``
+    agent, with an ``assignee`` event at ``at``; return the conversations changed (the
+    others were changed or closed meanwhile).
+
+    Set-based: the plan goes into a temporary table, then one UPDATE and one INSERT of
+    events read it. Ten thousand changes cost the database about what the UPDATE alone
+    costs when the new assignees are sent row by row."""
+    plan = sorted(reassignments)  # by conversation: pages are then written in order
+    if not plan:
+        return set()
+    key = "BIGINT" if tx.dialect == "postgresql" else "INTEGER"
+    tx.execute(
+        f"CREATE TEMPORARY TABLE reassignment (id {key} PRIMARY KEY, old_assignee TEXT,"
+        " new_assignee TEXT NOT NULL, actor TEXT NOT NULL, reason TEXT NOT NULL)"
+    )
+    tx.insert_rows("reassignment", ("id", "old_assignee", "new_assignee", "actor", "reason"), plan)
+    changed = {
+        row[0]
+        for row in tx.rows(
+            "UPDATE conversation SET assignee = r.new_assignee FROM reassignment r"
+            " WHERE conversation.id = r.id AND conversation.status = 'open'"
+            " AND conversation.assignee IS NOT DISTINCT FROM r.old_assignee"
+            " RETURNING conversation.id"
         )
-        changed.update(row["id"] for row in rows)
+    }
+    if len(changed) < len(plan):
+        unchanged = [row.conversation for row in plan if row.conversation not in changed]
+        for chunk in _chunks(unchanged):
+            tx.execute(f"DELETE FROM reassignment WHERE id IN ({_marks(chunk)})", chunk)
+    tx.execute(
+        "INSERT INTO event (conversation_id, at, actor, kind, old_value, new_value, reason)"
+        " SELECT id, ?, actor, 'assignee', old_assignee, new_assignee, reason"
+        " FROM reassignment ORDER BY id",
+        (at,),
+    )
+    tx.execute("DROP TABLE reassignment")
     return changed
 
 

@@ -32,11 +32,10 @@ from typing import NamedTuple
 
 from supportctl.config.model import Agent, AssignRules, Route
 from supportctl.render import format_timedelta
-from supportctl.triage.conditions import matching
+from supportctl.triage.conditions import Matcher
 from supportctl.triage.duty import Availability
 from supportctl.triage.facts import ConversationFacts
 
-_NOBODY: frozenset[str] = frozenset()
 ESCALATION = "escalation"
 FALLBACK = "fallback"
 ROUND_ROBIN = "round_robin"
@@ -97,13 +96,14 @@ def first_routes(
 ) -> dict[int, Route]:
     """Conversation id → the first of ``routes`` whose ``when`` it matches (none: absent)."""
     chosen: dict[int, Route] = {}
-    left = list(conversations)
+    matcher = Matcher(conversations)
+    left = matcher.ids()
     for route in routes:
         if not left:
             break
-        for facts in matching(route.when, left, now):
-            chosen[facts.id] = route
-        left = [facts for facts in left if facts.id not in chosen]
+        taken = matcher.matching(route.when, now, among=left)
+        chosen.update(dict.fromkeys(taken, route))
+        left -= taken
     return chosen
 
 
@@ -142,6 +142,19 @@ def escalation_due(
     return None
 
 
+class _Pool:
+    """The agents one kind of decision chooses among (``members``, in config order); of
+    them ``workers`` may take work now, and ``ready`` are workers under ``max_open``. The
+    planner keeps ``ready`` current as it hands out conversations."""
+
+    def __init__(self, key: str, members: list[str], workers: list[str]):
+        self.key = key  # what the round-robin pointer of this pool is stored under
+        self.members = members
+        self.position = {agent: number for number, agent in enumerate(members)}
+        self.workers = workers
+        self.ready = workers
+
+
 class _Planner:
     def __init__(
         self,
@@ -154,32 +167,37 @@ class _Planner:
         self.rules = rules
         self.agents = {agent.id: agent for agent in team}
         self.availability = availability
-        self.open_counts: defaultdict[str, int] = defaultdict(int, open_counts)
+        self.open_counts = {**dict.fromkeys(self.agents, 0), **open_counts}
         self.limits = {a.id: a.max_open or sys.maxsize for a in team}
         self.may_work = {a.id: not rules.only_on_duty or availability[a.id].on_duty for a in team}
         self.pointers = dict(pointers)
         self.changed_pointers: dict[str, str] = {}
         self.resolved: dict[tuple[str, ...], list[str]] = {}
-        self.workers: dict[str, list[str]] = {}
-        self.team_pool = self.resolve(rules.agents) if rules.agents else list(self.agents)
+        self.pools: dict[str, _Pool] = {}
+        self.pools_of: defaultdict[str, list[_Pool]] = defaultdict(list)
+        self.route_pools: dict[str, _Pool] = {}  # by route name
+        self.team_pool = self._pool(
+            TEAM_POOL, self.resolve(rules.agents) if rules.agents else list(self.agents)
+        )
         self.route_strategy = rules.strategy if rules.strategy == ROUND_ROBIN else LEAST_OPEN
 
     def plan(self, candidate: Candidate, route: Route | None) -> PlanRow | None:
         if candidate.escalation is not None:
             return self._escalate(candidate)
         if route is not None:
-            pool, rule, strategy = self.resolve(route.to), route.name, self.route_strategy
+            pool, rule, strategy = self._route_pool(route), route.name, self.route_strategy
         elif self.rules.strategy in (ROUND_ROBIN, LEAST_OPEN):
             pool, rule, strategy = self.team_pool, self.rules.strategy, self.rules.strategy
         else:
             return None
         old = candidate.assignee
+        agent, why = self._pick(pool, strategy, old)
+        if old is None and agent is not None:  # the common case, kept short
+            return self._assign(candidate, rule, agent, why)
         away = f"{old} is away ({self._reason(old)}); " if old else ""
-        exclude = frozenset((old,)) if old else _NOBODY
-        agent, why = self._pick(f"route:{rule}" if route else TEAM_POOL, pool, strategy, exclude)
         if agent is not None:
             return self._assign(candidate, rule, agent, away + why)
-        fallback, fallback_why = self._fallback(exclude)
+        fallback, fallback_why = self._fallback(old)
         if fallback is not None:
             reason = f"{away}nobody available for {rule} ({why}); fallback: {fallback_why}"
             return self._assign(candidate, FALLBACK, fallback, reason)
@@ -194,11 +212,27 @@ class _Planner:
             self.resolved[targets] = agents_named(self.agents.values(), targets)
         return self.resolved[targets]
 
+    def _route_pool(self, route: Route) -> _Pool:
+        pool = self.route_pools.get(route.name)
+        if pool is None:
+            pool = self._pool(f"route:{route.name}", self.resolve(route.to))
+            self.route_pools[route.name] = pool
+        return pool
+
+    def _pool(self, key: str, members: list[str]) -> _Pool:
+        """The pool stored under ``key``, made on first use."""
+        if key not in self.pools:
+            pool = _Pool(key, members, [a for a in members if self.may_work[a]])
+            pool.ready = [a for a in pool.workers if not self._full(a)]
+            self.pools[key] = pool
+            for agent in members:
+                self.pools_of[agent].append(pool)
+        return self.pools[key]
+
     def _escalate(self, candidate: Candidate) -> PlanRow:
         assert self.rules.escalation is not None and candidate.escalation is not None
-        targets = self.resolve(self.rules.escalation.to)
-        exclude = frozenset((candidate.assignee,)) if candidate.assignee else _NOBODY
-        agent, why = self._pick(ESCALATION, targets, LEAST_OPEN, exclude, capacity=False)
+        pool = self._pool(ESCALATION, self.resolve(self.rules.escalation.to))
+        agent, why = self._pick(pool, LEAST_OPEN, candidate.assignee, capacity=False)
         if agent is None:
             reason = f"{candidate.escalation}; nobody to escalate to ({why})"
             return PlanRow(candidate.facts.id, ESCALATION, candidate.assignee, None, reason)
@@ -208,8 +242,8 @@ class _Planner:
         known = self.availability.get(agent)
         return known.reason if known else "not in the team"
 
-    def _fallback(self, exclude: frozenset[str]) -> tuple[str | None, str]:
-        pool = [a for a in self.resolve(self.rules.fallback) if a not in exclude]
+    def _fallback(self, exclude: str | None) -> tuple[str | None, str]:
+        pool = [a for a in self.resolve(self.rules.fallback) if a != exclude]
         eligible = [a for a in pool if not self.availability[a].on_leave and not self._full(a)]
         if eligible:
             return self._least_open(eligible)
@@ -220,36 +254,23 @@ class _Planner:
         return None, _summarize(refusals) or "no agents"
 
     def _pick(
-        self,
-        pool_key: str,
-        pool: list[str],
-        strategy: str,
-        exclude: frozenset[str],
-        *,
-        capacity: bool = True,
+        self, pool: _Pool, strategy: str, exclude: str | None, *, capacity: bool = True
     ) -> tuple[str | None, str]:
-        counts, limits = self.open_counts, self.limits
-        eligible = [
-            a
-            for a in self._workers(pool_key, pool)
-            if (not capacity or counts[a] < limits[a]) and a not in exclude
-        ]
+        """The agent of ``pool`` who gets the next conversation (never ``exclude``), and
+        why; None and why nobody can."""
+        eligible = pool.ready if capacity else pool.workers
+        if exclude in pool.position:
+            eligible = [a for a in eligible if a != exclude]
         if not eligible:
-            refusals = {a: self._refusal(a, exclude, capacity) for a in pool}
+            refusals = {a: self._refusal(a, exclude, capacity) for a in pool.members}
             return None, _summarize(refusals) or "no agents"
         if strategy == ROUND_ROBIN:
-            return self._next_in_turn(pool_key, pool, eligible)
+            return self._next_in_turn(pool, eligible)
         return self._least_open(eligible)
 
-    def _workers(self, pool_key: str, pool: list[str]) -> list[str]:
-        """The agents of ``pool`` who may take work now, worked out once per pool."""
-        if pool_key not in self.workers:
-            self.workers[pool_key] = [a for a in pool if self.may_work[a]]
-        return self.workers[pool_key]
-
-    def _refusal(self, agent: str, exclude: frozenset[str], capacity: bool) -> str:
+    def _refusal(self, agent: str, exclude: str | None, capacity: bool) -> str:
         """Why ``agent`` cannot take a conversation (only asked of one who cannot)."""
-        if agent in exclude:
+        if agent == exclude:
             return "the current assignee"
         if not self.may_work[agent]:
             return self.availability[agent].reason
@@ -264,19 +285,29 @@ class _Planner:
         agent = min(eligible, key=self.open_counts.__getitem__)  # ties: first listed
         return agent, f"{agent} has the fewest open ({self.open_counts[agent]})"
 
-    def _next_in_turn(self, pool_key: str, pool: list[str], eligible: list[str]) -> tuple[str, str]:
-        last = self.pointers.get(pool_key)
-        start = pool.index(last) + 1 if last in pool else 0
-        rotation = pool[start:] + pool[:start]
-        agent = next(a for a in rotation if a in eligible)
-        self.pointers[pool_key] = self.changed_pointers[pool_key] = agent
+    def _next_in_turn(self, pool: _Pool, eligible: list[str]) -> tuple[str, str]:
+        """The first of ``eligible`` after the pool's last pick, round the pool."""
+        last = self.pointers.get(pool.key)
+        after = pool.position.get(last, -1) if last is not None else -1
+        agent = next((a for a in eligible if pool.position[a] > after), eligible[0])
+        self.pointers[pool.key] = self.changed_pointers[pool.key] = agent
         return agent, f"{agent}'s turn" + (f" after {last}" if last else "")
 
     def _assign(self, candidate: Candidate, rule: str, agent: str, reason: str) -> PlanRow:
         if candidate.assignee:
-            self.open_counts[candidate.assignee] -= 1
-        self.open_counts[agent] += 1
+            self._count(candidate.assignee, -1)
+        self._count(agent, 1)
         return PlanRow(candidate.facts.id, rule, candidate.assignee, agent, reason)
+
+    def _count(self, agent: str, change: int) -> None:
+        """Add ``change`` to ``agent``'s open count; when that fills them up or frees
+        them, the ``ready`` lists of their pools follow."""
+        limit = self.limits.get(agent, sys.maxsize)
+        before = self.open_counts.get(agent, 0)
+        self.open_counts[agent] = before + change
+        if (before >= limit) != (before + change >= limit):
+            for pool in self.pools_of[agent]:
+                pool.ready = [a for a in pool.workers if not self._full(a)]
 
 
 def _summarize(refusals: Mapping[str, str]) -> str:

@@ -19,13 +19,12 @@ from collections import defaultdict
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
-from operator import attrgetter
 from typing import TYPE_CHECKING, Any, NamedTuple
 
 from supportctl.config.model import Condition, Config
 from supportctl.store import triage as queries
 from supportctl.store.database import Store, Tx
-from supportctl.store.triage import RuleSubject
+from supportctl.store.triage import Reassignment, RuleSubject
 from supportctl.triage.assignment import (
     ESCALATION,
     AssignPlan,
@@ -37,7 +36,7 @@ from supportctl.triage.assignment import (
 )
 from supportctl.triage.conditions import message_fields
 from supportctl.triage.duty import Availability, team_availability
-from supportctl.triage.facts import ConversationFacts, MessageFacts
+from supportctl.triage.facts import ConversationFacts
 
 if TYPE_CHECKING:
     from supportctl.triage.tagging import TagChange
@@ -245,15 +244,20 @@ def _candidates(
     escalated = [subject for subject, _ in escalating.values()]
     fields = _message_fields(route.when for route in rules.routes)
     # The many unassigned ones read as one selection, the few others by id.
-    facts = {fact.id: fact for fact in load_facts(tx, [*escalated, *reopened], fields)}
-    facts |= {
-        fact.id: fact for fact in load_facts(tx, unassigned, fields, among=queries.UNASSIGNED_OPEN)
-    }
-    waiting = [subject for subject in (*unassigned, *reopened) if subject.id not in escalating]
-    return [
-        Candidate(facts[subject.id], subject.assignee, escalating[subject.id][1])
-        for subject in escalated
-    ] + [Candidate(facts[subject.id], subject.assignee) for subject in waiting]
+    queued = load_facts(tx, unassigned, fields, among=queries.UNASSIGNED_OPEN)
+    others = {fact.id: fact for fact in load_facts(tx, [*escalated, *reopened], fields)}
+    return (
+        [
+            Candidate(others[subject.id], subject.assignee, why)
+            for subject, why in escalating.values()
+        ]
+        + [Candidate(fact) for fact in queued if fact.id not in escalating]
+        + [
+            Candidate(others[subject.id], subject.assignee)
+            for subject in reopened
+            if subject.id not in escalating
+        ]
+    )
 
 
 def _due_for_escalation(tx: Tx, config: Config, now: int) -> dict[int, tuple[RuleSubject, str]]:
@@ -269,23 +273,14 @@ def _due_for_escalation(tx: Tx, config: Config, now: int) -> dict[int, tuple[Rul
 
 
 def _apply(tx: Tx, plan: AssignPlan, at: int) -> list[AssignOutcome]:
-    groups: dict[tuple[str | None, str], list[int]] = defaultdict(list)
-    for row in plan.rows:
-        if row.new is not None:
-            groups[(row.old, row.new)].append(row.conversation)
-    changed: set[int] = set()
-    for (old, new), conversation_ids in groups.items():
-        changed |= queries.reassign_open(tx, old, new, sorted(conversation_ids))
-    # In conversation order: the event index is then written leaf after leaf.
-    written = sorted(
-        (row for row in plan.rows if row.conversation in changed), key=attrgetter("conversation")
-    )
-    queries.add_events(
+    changed = queries.reassign_open(
         tx,
-        [
-            (row.conversation, at, actor_of(row.rule), "assignee", row.old, row.new, row.reason)
-            for row in written
-        ],
+        (
+            Reassignment(row.conversation, row.old, row.new, actor_of(row.rule), row.reason)
+            for row in plan.rows
+            if row.new is not None
+        ),
+        at,
     )
     queries.save_state(tx, POINTER_PREFIX, plan.pointers)
     return [
@@ -318,19 +313,18 @@ def load_facts(
     if not subjects:
         return []
     scope = among if among is not None else [subject.id for subject in subjects]
-    tags = queries.tags_of(tx, scope)
+    tags = {id_: frozenset(names) for id_, names in queries.tags_of(tx, scope).items()}
     messages = queries.inbound_messages(tx, scope, fields) if fields else {}
     no_tags: frozenset[str] = frozenset()
-    no_messages: list[MessageFacts] = []
     return [
         ConversationFacts(
-            subject.id,
-            subject.mailbox,
-            subject.channel,
-            subject.priority,
-            subject.created_at,
-            frozenset(tags[subject.id]) if subject.id in tags else no_tags,
-            tuple(messages.get(subject.id, no_messages)),
+            id_,
+            mailbox,
+            channel,
+            priority,
+            created_at,
+            tags.get(id_, no_tags),
+            tuple(messages.get(id_, ())),
         )
-        for subject in subjects
+        for id_, mailbox, channel, priority, created_at, _ in subjects
     ]

@@ -6,54 +6,102 @@ from the conversation; fields about mail (``subject``, ``body``, ``from``,
 ``from_domain``, ``to``, ``header``, ``language``) must all hold for one and the same
 inbound message of it, any one. Regular expressions are searched (not anchored) and
 compiled once. A domain matches itself and its subdomains; ``to`` looks at To and Cc;
-``older_than`` is plain elapsed time since the conversation was created (a day is 24 h).
+``header`` names a field in any case (``MessageFacts.header``); ``older_than`` is plain
+elapsed time since the conversation was created (a day is 24 h).
 
-``matching`` filters many conversations at once, one field at a time, so that a field
-costs one pass over what is left; ``assign auto`` routes ten thousand that way.
+A ``Matcher`` answers many conditions over one set of conversations: each conversation
+field is indexed (value → ids) the first time a condition asks about it, so a condition
+costs a few set intersections, and mail is searched only in what the other fields left;
+``assign auto`` routes ten thousand conversations through twenty routes that way.
 """
 
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Sequence
+from collections import defaultdict
+from collections.abc import Callable, Iterable
+from collections.abc import Set as AbstractSet
 from functools import cache
 from operator import attrgetter
 
 from supportctl.config.model import Condition
-from supportctl.triage.facts import ConversationFacts, MessageFacts
+from supportctl.triage.facts import COLUMN_HEADERS, ConversationFacts, MessageFacts
 
 MessageTest = Callable[[MessageFacts], bool]
 
 
 def matches(condition: Condition, facts: ConversationFacts, now: int) -> bool:
     """Whether ``facts`` satisfy ``condition`` at ``now`` (epoch seconds)."""
-    return bool(matching(condition, [facts], now))
+    return bool(Matcher([facts]).matching(condition, now))
 
 
-def matching(
-    condition: Condition, conversations: Sequence[ConversationFacts], now: int
-) -> list[ConversationFacts]:
-    """The ``conversations`` that satisfy ``condition`` at ``now``, in order."""
-    left = list(conversations)
-    if condition.mailbox:
-        left = [c for c in left if c.mailbox in condition.mailbox]
-    if condition.channel:
-        left = [c for c in left if c.channel in condition.channel]
-    if condition.priority:
-        left = [c for c in left if c.priority in condition.priority]
-    if condition.tag:
-        wanted = frozenset(condition.tag)
-        left = [c for c in left if not wanted.isdisjoint(c.tags)]
-    if condition.older_than is not None:
-        born_before = now - condition.older_than.total_seconds
-        left = [c for c in left if c.created_at <= born_before]
-    tests = message_tests(condition)
-    if len(tests) == 1:  # the common case, without a generator per message
-        (test,) = tests
-        left = [c for c in left if any(map(test, c.messages))]
-    elif tests:
-        left = [c for c in left if any(_all(tests, m) for m in c.messages)]
-    return left
+class Matcher:
+    """Which of one set of conversations satisfy a condition, for many conditions."""
+
+    def __init__(self, conversations: Iterable[ConversationFacts]):
+        self._by_id = {facts.id: facts for facts in conversations}
+        # Field name → value → ids of the conversations holding it, built on first use.
+        self._indexes: dict[str, dict[str, set[int]]] = {}
+
+    def ids(self) -> set[int]:
+        """Every conversation's id."""
+        return set(self._by_id)
+
+    def facts(self, conversation: int) -> ConversationFacts:
+        return self._by_id[conversation]
+
+    def matching(
+        self, condition: Condition, now: int, among: AbstractSet[int] | None = None
+    ) -> set[int]:
+        """Ids of the conversations (of ``among``, default all) that satisfy ``condition``
+        at ``now`` (epoch seconds)."""
+        left = set(self._by_id if among is None else among)
+        for name, wanted in _indexed_fields(condition):
+            if wanted and left:
+                index = self._index(name)
+                left &= set().union(*(index.get(value, ()) for value in wanted))
+        by_id = self._by_id
+        if condition.older_than is not None and left:
+            born_before = now - condition.older_than.total_seconds
+            left = {id_ for id_ in left if by_id[id_].created_at <= born_before}
+        tests = message_tests(condition)
+        if len(tests) == 1 and left:  # the common case, without a generator per message
+            (test,) = tests
+            left = {id_ for id_ in left if any(map(test, by_id[id_].messages))}
+        elif tests and left:
+            left = {id_ for id_ in left if any(_all(tests, m) for m in by_id[id_].messages)}
+        return left
+
+    def add_tag(self, conversation: int, tag: str) -> None:
+        """Conditions asked from now on see ``conversation`` with ``tag``."""
+        facts = self._by_id[conversation]
+        self._by_id[conversation] = facts._replace(tags=facts.tags | {tag})
+        if "tags" in self._indexes:
+            self._indexes["tags"].setdefault(tag, set()).add(conversation)
+
+    def _index(self, name: str) -> dict[str, set[int]]:
+        if name not in self._indexes:
+            index: defaultdict[str, set[int]] = defaultdict(set)
+            if name == "tags":
+                for facts in self._by_id.values():
+                    for tag in facts.tags:
+                        index[tag].add(facts.id)
+            else:
+                value_of = attrgetter(name)
+                for facts in self._by_id.values():
+                    index[value_of(facts)].add(facts.id)
+            self._indexes[name] = dict(index)
+        return self._indexes[name]
+
+
+def _indexed_fields(condition: Condition) -> tuple[tuple[str, tuple[str, ...]], ...]:
+    """The condition's fields about the conversation, by ``ConversationFacts`` field."""
+    return (
+        ("mailbox", condition.mailbox),
+        ("channel", condition.channel),
+        ("priority", condition.priority),
+        ("tags", condition.tag),
+    )
 
 
 def message_fields(condition: Condition) -> frozenset[str]:
@@ -69,8 +117,8 @@ def message_fields(condition: Condition) -> frozenset[str]:
         wanted |= {"to_addresses", "cc_addresses"}
     if condition.language is not None:
         wanted.add("language")
-    if condition.header:
-        wanted |= set(MessageFacts._fields)  # every field the store keeps is a header
+    for name, _ in condition.header:
+        wanted.add(COLUMN_HEADERS.get(name.lower(), "header_fields"))
     return frozenset(wanted)
 
 
@@ -94,7 +142,7 @@ def message_tests(condition: Condition) -> tuple[MessageTest, ...]:
         language = condition.language
         tests.append(lambda m: m.language == language)
     for name, pattern in condition.header:
-        tests.append(_header(name, pattern))
+        tests.append(_header(name.lower(), pattern))
     return tuple(tests)
 
 
@@ -122,7 +170,7 @@ def _header(name: str, pattern: str) -> MessageTest:
     search = compiled(pattern).search
 
     def test(message: MessageFacts) -> bool:
-        value = message.headers.get(name)
+        value = message.header(name)
         return value is not None and search(value) is not None
 
     return test

@@ -8,11 +8,27 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import NamedTuple
 
+# The header fields the store keeps in columns of their own, by lower-case name: the
+# ``MessageFacts`` field that holds each. Sync keeps the other fields rules may ask about
+# in ``header_fields``.
+COLUMN_HEADERS: Mapping[str, str] = {
+    "subject": "subject",
+    "from": "from_address",
+    "to": "to_addresses",
+    "cc": "cc_addresses",
+    "message-id": "message_id",
+    "in-reply-to": "in_reply_to",
+    "references": "references",
+}
+_ADDRESS_LISTS = frozenset({"to_addresses", "cc_addresses"})
+_NO_FIELDS: Mapping[str, str] = {}
+
 
 class MessageFacts(NamedTuple):
     """One inbound message, with the store's column values (addresses lower-case and
     comma-separated); ``text`` is the whole text part where sync kept it (``fetch:
-    full``), else the snippet."""
+    full``), else the snippet. ``header_fields`` holds the other header fields sync kept
+    (lower-case name → value), None for a message stored before it kept them."""
 
     subject: str = ""
     text: str = ""
@@ -23,6 +39,7 @@ class MessageFacts(NamedTuple):
     message_id: str | None = None
     in_reply_to: str | None = None
     references: str | None = None
+    header_fields: Mapping[str, str] | None = None
 
     @property
     def to(self) -> tuple[str, ...]:
@@ -32,20 +49,24 @@ class MessageFacts(NamedTuple):
     def cc(self) -> tuple[str, ...]:
         return _addresses(self.cc_addresses)
 
+    def header(self, name: str) -> str | None:
+        """The value of the header field ``name`` (lower-case); None when the message has
+        none, or the store did not keep it."""
+        column = COLUMN_HEADERS.get(name)
+        if column is None:
+            return (self.header_fields or _NO_FIELDS).get(name)
+        value = getattr(self, column)
+        if value and column in _ADDRESS_LISTS:
+            value = value.replace(",", ", ")
+        return value or None
+
     @property
     def headers(self) -> Mapping[str, str]:
-        """The header fields the store keeps, by lower-case name (a ``header`` condition
-        on any other field matches nothing until sync stores it)."""
-        fields = {
-            "subject": self.subject,
-            "from": self.from_address,
-            "to": ", ".join(self.to),
-            "cc": ", ".join(self.cc),
-            "message-id": self.message_id,
-            "in-reply-to": self.in_reply_to,
-            "references": self.references,
-        }
-        return {name: value for name, value in fields.items() if value}
+        """Every header field the store keeps, by lower-case name: the ones with columns
+        of their own and ``header_fields``."""
+        fields = {name: self.header(name) for name in COLUMN_HEADERS}
+        kept = {name: value for name, value in fields.items() if value}
+        return kept | dict(self.header_fields or _NO_FIELDS)
 
 
 def _addresses(joined: str | None) -> tuple[str, ...]:

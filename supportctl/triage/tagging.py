@@ -7,11 +7,12 @@ person took off a conversation is not put back by a rule: the hand wins.
 
 from __future__ import annotations
 
+from collections import defaultdict
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 
 from supportctl.config.model import TagRule
-from supportctl.triage.conditions import matches
+from supportctl.triage.conditions import Matcher
 from supportctl.triage.facts import ConversationFacts
 
 
@@ -33,14 +34,23 @@ def plan_tags(
     """The tags ``rules`` add to ``conversations`` at ``now`` (epoch seconds), in
     conversation order then rule order. ``removed_by_hand`` maps a conversation to the
     tags people removed from it."""
-    rules = tuple(rules)
-    changes: list[TagChange] = []
-    for facts in conversations:
-        refused = removed_by_hand.get(facts.id, frozenset())
-        for rule in rules:
-            if rule.tag in facts.tags or rule.tag in refused:
-                continue
-            if matches(rule.when, facts, now):
-                changes.append(TagChange(facts.id, rule.name, rule.tag))
-                facts = facts._replace(tags=facts.tags | {rule.tag})
-    return changes
+    conversations = list(conversations)
+    matcher = Matcher(conversations)
+    everyone = matcher.ids()
+    added: dict[int, list[TagRule]] = defaultdict(list)  # in rule order
+    for rule in rules:
+        # Those that have the tag, or whose person refused it, are not asked.
+        open_to = {
+            id_
+            for id_ in everyone
+            if rule.tag not in matcher.facts(id_).tags
+            and rule.tag not in removed_by_hand.get(id_, ())
+        }
+        for conversation in matcher.matching(rule.when, now, among=open_to):
+            matcher.add_tag(conversation, rule.tag)
+            added[conversation].append(rule)
+    return [
+        TagChange(facts.id, rule.name, rule.tag)
+        for facts in conversations
+        for rule in added.get(facts.id, ())
+    ]

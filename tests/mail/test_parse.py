@@ -11,6 +11,10 @@ from hypothesis import strategies as st
 from imapclient.response_parser import parse_fetch_response
 
 from supportctl.mail.parse import (
+    _NAMES_REMEMBERED,
+    _RULE_HEADER_NAMES,
+    RULE_HEADER_COUNT,
+    RULE_HEADER_LENGTH,
     SNIPPET_LENGTH,
     Attachment,
     ParsedMessage,
@@ -475,6 +479,82 @@ def test_headers_dict_first_occurrence_decoded_lower_case_names() -> None:
     )
     assert message.headers == {"x-ticket": "رقم 7", "subject": "folded\tline"}
     assert message.subject == "folded line"
+
+
+def test_rule_headers_join_a_repeated_field_one_value_a_line_decoded() -> None:
+    message = parse(
+        "X-Ticket: =?utf-8?Q?=D8=B1=D9=82=D9=85?= 7",
+        "Keywords: first",
+        "X-TICKET: =?utf-8?B?2LfZhNio?=",
+        "x-ticket: folded",
+        "\tthird",
+        "Keywords:",
+    )
+    assert message.rule_headers == {"x-ticket": "رقم 7\nطلب\nfolded\tthird", "keywords": "first"}
+    assert message.headers["x-ticket"] == "رقم 7"  # the first occurrence, as before
+
+
+def test_rule_headers_leave_out_trace_signatures_and_mime_plumbing() -> None:
+    message = parse(
+        "Received: from mx.example by mx2.example; Sun, 1 Mar 2026 09:00:00 +0000",
+        "DKIM-Signature: v=1; a=rsa-sha256; d=example.com; b=AAAA",
+        "ARC-Seal: i=1; a=rsa-sha256; cv=none; b=BBBB",
+        "ARC-Message-Signature: i=1; b=CCCC",
+        "Authentication-Results: mx.example; dkim=pass",
+        "X-MS-Exchange-AntiSpam-MessageData-0: DDDD",
+        "X-Microsoft-Antispam-Message-Info: EEEE",
+        "Date: Sun, 1 Mar 2026 12:00:00 +0300",
+        "MIME-Version: 1.0",
+        "Content-Transfer-Encoding: 7bit",
+        "Content-Type: text/plain; charset=utf-8",
+        "X-Priority: 1 (Highest)",
+        "Importance: high",
+        "X-Empty:",
+    )
+    assert message.rule_headers == {
+        "content-type": "text/plain; charset=utf-8",
+        "x-priority": "1 (Highest)",
+        "importance": "high",
+    }
+
+
+@pytest.mark.parametrize(
+    "name",
+    [
+        "Authorization",
+        "X-Auth-Token",
+        "X-API-Key",
+        "X-Password",
+        "X-Mailer-Passwd",
+        "X-Session-ID",
+        "Cookie",
+        "X-Client_Secret",
+        "X-OTP",
+        "X-AOL-SID",
+    ],
+)
+def test_rule_headers_leave_out_fields_named_like_credentials(name: str) -> None:
+    message = parse(f"{name}: hunter2", "X-Keywords: urgent", "X-Authenticated-Sender: a@x")
+    assert message.headers[name.lower()] == "hunter2"
+    assert message.rule_headers == {"x-keywords": "urgent", "x-authenticated-sender": "a@x"}
+
+
+def test_rule_headers_are_capped_in_length_and_number() -> None:
+    long_value = "ب" * 300
+    many = [f"X-Field-{number}: {number}" for number in range(RULE_HEADER_COUNT + 5)]
+    message = parse(f"X-Long: {long_value}", *many)
+    assert message.rule_headers["x-long"] == "ب" * RULE_HEADER_LENGTH
+    assert len(message.rule_headers) == RULE_HEADER_COUNT
+    assert list(message.rule_headers)[-1] == f"x-field-{RULE_HEADER_COUNT - 2}"
+
+
+def test_made_up_field_names_do_not_grow_memory_without_bound() -> None:
+    """A sender can invent any number of field names; the parser remembers its decision
+    for a bounded number of them."""
+    for batch in range(100):
+        message = parse(*(f"X-Made-Up-{batch}-{number}: v" for number in range(60)))
+        assert len(message.rule_headers) == 60
+    assert 0 < len(_RULE_HEADER_NAMES) <= _NAMES_REMEMBERED < 100 * 60
 
 
 def test_stray_lines_are_problems_and_mbox_from_line_is_not() -> None:

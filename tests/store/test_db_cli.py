@@ -23,8 +23,9 @@ def test_status_then_dry_run_then_upgrade(run: Run, tmp_path: Path, store_url: s
         {"version": 2, "name": "sync_lookups", "state": "pending", "applied_at": None},
         {"version": 3, "name": "report_times", "state": "pending", "applied_at": None},
         {"version": 4, "name": "writeback", "state": "pending", "applied_at": None},
+        {"version": 5, "name": "message_header_fields", "state": "pending", "applied_at": None},
     ]
-    assert "version 0 of 4, 4 pending" in before.stderr
+    assert "version 0 of 5, 5 pending" in before.stderr
 
     dry = run("-c", config, "--format", "json", "db", "upgrade", "--dry-run")
     assert json.loads(dry.stdout) == [
@@ -32,8 +33,9 @@ def test_status_then_dry_run_then_upgrade(run: Run, tmp_path: Path, store_url: s
         {"version": 2, "name": "sync_lookups", "state": "would apply"},
         {"version": 3, "name": "report_times", "state": "would apply"},
         {"version": 4, "name": "writeback", "state": "would apply"},
+        {"version": 5, "name": "message_header_fields", "state": "would apply"},
     ]
-    assert "4 pending" in run("-c", config, "db", "status").stderr
+    assert "5 pending" in run("-c", config, "db", "status").stderr
 
     applied = run("-c", config, "--format", "json", "db", "upgrade")
     assert json.loads(applied.stdout) == [
@@ -41,6 +43,7 @@ def test_status_then_dry_run_then_upgrade(run: Run, tmp_path: Path, store_url: s
         {"version": 2, "name": "sync_lookups", "state": "applied"},
         {"version": 3, "name": "report_times", "state": "applied"},
         {"version": 4, "name": "writeback", "state": "applied"},
+        {"version": 5, "name": "message_header_fields", "state": "applied"},
     ]
     after = json.loads(run("-c", config, "--format", "json", "db", "status").stdout)
     assert after[0]["state"] == "applied"

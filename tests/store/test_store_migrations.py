@@ -49,7 +49,13 @@ def fixed_clock(instant: datetime):
     return lambda: instant
 
 
-MIGRATIONS = [(1, "initial_schema"), (2, "sync_lookups"), (3, "report_times"), (4, "writeback")]
+MIGRATIONS = [
+    (1, "initial_schema"),
+    (2, "sync_lookups"),
+    (3, "report_times"),
+    (4, "writeback"),
+    (5, "message_header_fields"),
+]
 LATEST = len(MIGRATIONS)
 
 
@@ -306,3 +312,29 @@ def test_a_message_is_stored_once_per_mailbox_folder_uidvalidity_uid(store: Stor
         "attachments": "[]",
         "flags": "",
     }
+
+
+def test_version_5_adds_header_fields_empty_for_the_messages_already_stored(
+    store_url: str,
+) -> None:
+    before_5 = discover_migrations()[:4]
+    with open_store(store_url, migrations=before_5) as store, store.transaction() as tx:
+        tx.execute(
+            "INSERT INTO message (mailbox, folder, uidvalidity, uid, received_at, direction)"
+            " VALUES ('support', 'INBOX', 1, 1, 1773900000, 'inbound')"
+        )
+
+    with open_store(store_url, clock=fixed_clock(LATER)) as store:
+        assert store.status().applied[-1] == (5, "message_header_fields", LATER)
+        with store.transaction() as tx:
+            tx.execute(
+                "INSERT INTO message (mailbox, folder, uidvalidity, uid, received_at, direction,"
+                " header_fields) VALUES ('support', 'INBOX', 1, 2, 1773900000, 'inbound', ?)",
+                ('{"x-priority":"1"}',),
+            )
+        rows = store.query("SELECT uid, header_fields FROM message ORDER BY uid")
+
+    assert rows == [
+        {"uid": 1, "header_fields": None},
+        {"uid": 2, "header_fields": '{"x-priority":"1"}'},
+    ]

@@ -222,3 +222,25 @@ def test_iterate_holds_the_store_until_closed(store: Store) -> None:
 def test_iterate_refuses_an_empty_batch(store: Store) -> None:
     with pytest.raises(ValueError, match="batch_size must be at least 1, not 0"):
         next(store.iterate("SELECT 1", batch_size=0))
+
+
+def test_bulk_inserted_rows_read_back_exactly(store: Store) -> None:
+    # COPY's text format escapes tabs, newlines and backslashes itself; NULL stays NULL.
+    subjects = ["طلب استرداد\tالمبلغ", "two\nlines", "back\\slash", "\\N", None, "50% off?"]
+    rows = [
+        ("support", "email", subject, number, number) for number, subject in enumerate(subjects)
+    ]
+    with store.transaction() as tx:
+        tx.insert_rows(
+            "conversation", ("mailbox", "channel", "subject", "created_at", "updated_at"), rows
+        )
+    stored = store.query("SELECT subject, created_at FROM conversation ORDER BY created_at")
+    assert [(row["subject"], row["created_at"]) for row in stored] == [
+        (subject, number) for number, subject in enumerate(subjects)
+    ]
+
+
+def test_a_failed_bulk_insert_is_a_store_error_and_rolls_back(store: Store) -> None:
+    with pytest.raises(StoreError), store.transaction() as tx:
+        tx.insert_rows("state", ("key", "value"), [("a", "1"), ("a", "2")])  # duplicate key
+    assert store.query("SELECT key FROM state") == []

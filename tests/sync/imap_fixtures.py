@@ -78,10 +78,18 @@ class ImapSync:
         }
         return {key: value for key, value in (defaults | settings).items() if value is not None}
 
-    def write_config(self, *mailboxes: dict[str, Any], name: str = "supportctl.yaml") -> Path:
-        """A config file (JSON, which YAML reads as it is) with these mailboxes."""
+    def write_config(
+        self, *mailboxes: dict[str, Any], name: str = "supportctl.yaml", **sections: Any
+    ) -> Path:
+        """A config file (JSON, which YAML reads as it is) with these mailboxes and any
+        other top-level ``sections`` (``rules=...``)."""
         path = self.directory / name
-        document = {"version": 1, "store": self.store_url, "mailboxes": list(mailboxes)}
+        document = {
+            "version": 1,
+            "store": self.store_url,
+            "mailboxes": list(mailboxes),
+            **sections,
+        }
         path.write_text(json.dumps(document, ensure_ascii=False, indent=1))
         return path
 

@@ -68,3 +68,32 @@ def test_wrong_password_fails_that_mailbox_only(imap_sync: ImapSync) -> None:
     assert result.status == "failed"
     assert report.exit_status == ExitStatus.FAILED
     assert "wrong-password" not in (result.error or "")
+
+
+def test_a_header_rule_tags_what_arrives_over_imap(imap_sync: ImapSync) -> None:
+    """X-Priority is no column of the store: sync keeps it for the rule, which tags the
+    conversation in the batch that stores the mail."""
+    rules = {
+        "tags": [{"name": "urgent-mail", "tag": "outage", "when": {"header": {"X-Priority": "^1"}}}]
+    }
+    config = imap_sync.write_config(imap_sync.mailbox(), name="rules.yaml", rules=rules)
+    urgent = b"X-Priority: 1 (Highest)\r\nImportance: high\r\n" + message(1)
+    calm = b"X-Priority: 3\r\n" + message(2, sender="other@example.com", subject="Invoice")
+    imap_sync.dovecot.append(imap_sync.user, "INBOX", [urgent, calm])
+    (result,) = imap_sync.sync(config).mailboxes
+    assert (result.status, result.new_messages) == ("ok", 2)
+    rows = imap_sync.store.query(
+        "SELECT m.message_id, m.header_fields, t.tag FROM message m"
+        " LEFT JOIN conversation_tag t ON t.conversation_id = m.conversation_id"
+        " ORDER BY m.message_id"
+    )
+    assert rows == [
+        {
+            "message_id": "m1@example.com",
+            "header_fields": '{"x-priority":"1 (Highest)","importance":"high"}',
+            "tag": "outage",
+        },
+        {"message_id": "m2@example.com", "header_fields": '{"x-priority":"3"}', "tag": None},
+    ]
+    events = imap_sync.store.query("SELECT actor, new_value FROM event WHERE kind = 'tags'")
+    assert events == [{"actor": "rule:urgent-mail", "new_value": "outage"}]

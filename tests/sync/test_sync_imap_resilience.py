@@ -31,7 +31,13 @@ from tests.mail.test_parse_corpus import CORPUS, FILES, HAND_CHECKED
 from tests.mail_imap.imap_helpers import NO_WAIT
 from tests.servers.dovecot import DovecotServer
 from tests.servers.proxy import DroppingProxy
-from tests.sync.imap_fixtures import ImapSync, assert_secret_kept, password_variable, stored
+from tests.sync.imap_fixtures import (
+    ImapSync,
+    assert_secret_kept,
+    password_variable,
+    stored,
+    text_values,
+)
 from tests.sync.test_sync_local import message
 
 pytestmark = pytest.mark.dovecot
@@ -413,6 +419,25 @@ def test_the_malformed_corpus_is_stored_whole_and_flagged(
     )
     assert [rows[name]["parse_problem"] for name in CLEAN] == [None] * len(CLEAN)
     assert_secret_kept(imap_sync.password, imap_sync.store, result.stdout, result.stderr)
+
+
+def test_header_fields_named_like_credentials_stay_out_of_the_store(
+    imap_sync: ImapSync, run: Run
+) -> None:
+    """Sync keeps a message's other header fields for rules; one that may carry a
+    credential is never kept, so the password a form mailer or gateway put there is in no
+    column (the secrecy check reads every text column, header_fields included)."""
+    secret = imap_sync.password
+    carrier = (
+        f"X-Auth-Token: {secret}\r\nX-Password: {secret}\r\nAuthorization: Basic {secret}\r\n"
+        f"X-Session-Id: {secret}\r\nX-Priority: 1\r\n"
+    ).encode() + message(1)
+    imap_sync.dovecot.append(imap_sync.user, "INBOX", [carrier])
+    result = run("-c", str(imap_sync.config), "--format", "json", "sync", env=imap_sync.env)
+    assert (result.exit_code, result.stderr) == (ExitStatus.OK, "")
+    kept = ("message", "header_fields", '{"x-priority":"1"}')
+    assert kept in set(text_values(imap_sync.store))  # what the secrecy check reads
+    assert_secret_kept(secret, imap_sync.store, result.stdout, result.stderr)
 
 
 def test_arabic_and_encoded_headers_come_through_imap_decoded(

@@ -3,7 +3,9 @@ events, the round-robin pointer kept across runs, hand-on, escalation, fallback.
 
 from __future__ import annotations
 
+import json
 from datetime import timedelta
+from pathlib import Path
 
 from supportctl.config.model import Config
 from supportctl.store.database import Store
@@ -15,6 +17,7 @@ from tests.triage.seed import (
     at,
     column,
     events,
+    load,
 )
 
 
@@ -117,3 +120,59 @@ def test_tag_auto_adds_tags_once_and_respects_the_hand(store: Store, config: Con
     assert tag_auto(config, store, now=NOW) == []
     (closed_refund,) = tag_auto(config, store, now=NOW, include_closed=True, dry_run=True)
     assert (closed_refund.change.conversation, closed_refund.outcome) == (closed, "would add")
+
+
+HEADER_RULES = """\
+version: 1
+store: {store}
+mailboxes:
+  - {{name: support, maildir: ./mail, addresses: [support@example.com]}}
+rules:
+  tags:
+    - {{name: urgent-mail, tag: urgent, when: {{header: {{X-Priority: "^1"}}}}}}
+    - {{name: list-refunds, tag: list-refund,
+       when: {{header: {{List-Id: "(?i)orders", subject: "(?i)refund"}}}}}}
+    - {{name: replies, tag: follow-up, when: {{header: {{in-reply-to: "@example[.]com$"}}}}}}
+"""
+
+
+def test_tag_auto_matches_any_header_field_sync_kept(
+    store: Store, store_url: str, tmp_path: Path
+) -> None:
+    path = tmp_path / "headers.yaml"
+    path.write_text(HEADER_RULES.format(store=store_url), encoding="utf-8")
+    config = load(path)
+    list_id = {"list-id": "Orders <orders.example.com>"}
+    urgent = add_conversation(
+        store, messages=({"header_fields": json.dumps({"x-priority": "1 (Highest)"})},)
+    )
+    normal = add_conversation(store, messages=({"header_fields": json.dumps({"x-priority": "3"})},))
+    list_refund = add_conversation(
+        store, messages=({"subject": "Refund", "header_fields": json.dumps(list_id)},)
+    )
+    # List-Id on one message and "refund" on another: no one message has both.
+    split = add_conversation(
+        store,
+        messages=(
+            {"subject": "Hello", "header_fields": json.dumps(list_id)},
+            {"subject": "Refund", "header_fields": None},
+        ),
+    )
+    # Stored before sync kept header fields: its columns still count.
+    old_reply = add_conversation(
+        store, messages=({"in_reply_to": "m1@example.com", "header_fields": None},)
+    )
+
+    outcomes = [o.as_row() for o in tag_auto(config, store, now=NOW)]
+    assert outcomes == [
+        {"conversation": urgent, "rule": "urgent-mail", "tag": "urgent", "outcome": "added"},
+        {
+            "conversation": list_refund,
+            "rule": "list-refunds",
+            "tag": "list-refund",
+            "outcome": "added",
+        },
+        {"conversation": old_reply, "rule": "replies", "tag": "follow-up", "outcome": "added"},
+    ]
+    untouched = "SELECT tag FROM conversation_tag WHERE conversation_id IN (?, ?)"
+    assert store.query(untouched, (normal, split)) == []

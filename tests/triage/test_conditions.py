@@ -21,6 +21,7 @@ REFUND_MAIL = MessageFacts(
     language="ar",
     message_id="abc@mail.bigcustomer.com",
     in_reply_to="m1@example.com",
+    header_fields={"x-priority": "1 (Highest)", "list-id": "Orders <orders.example.com>"},
 )
 CHAT_MAIL = MessageFacts(
     subject="Hello", text="hi", from_address="someone@other.org", language="en"
@@ -60,7 +61,11 @@ def conversation(**overrides: object) -> ConversationFacts:
         (Condition(header=(("in-reply-to", "@example[.]com$"),)), True),
         (Condition(header=(("message-id", "^xyz"),)), False),
         (Condition(header=(("cc", "billing@"), ("subject", "استرداد"))), True),
-        (Condition(header=(("x-priority", "."),)), False),  # a field the store lacks
+        (Condition(header=(("x-priority", "^1"),)), True),  # a field sync kept
+        (Condition(header=(("X-Priority", "^1"),)), True),  # names in any case
+        (Condition(header=(("x-priority", "^[2-5]"),)), False),
+        (Condition(header=(("x-priority", "^1"), ("subject", "^Hello"))), False),  # one message
+        (Condition(header=(("x-mailer", "."),)), False),  # a field the message lacks
         (Condition(language="ar"), True),
         (Condition(language="en", subject="refund"), False),  # not on one same message
         (Condition(tag=("refund", "vip")), True),
@@ -92,4 +97,37 @@ def test_only_mail_fields_ask_for_message_columns() -> None:
         "to_addresses",
         "cc_addresses",
     }
-    assert message_fields(Condition(header=(("x-a", "b"),))) == set(MessageFacts._fields)
+
+
+def test_header_conditions_ask_only_for_the_columns_they_read() -> None:
+    assert message_fields(Condition(header=(("x-priority", "^1"),))) == {"header_fields"}
+    assert message_fields(Condition(header=(("List-Id", "x"), ("x-mailer", "y")))) == {
+        "header_fields"
+    }
+    assert message_fields(Condition(header=(("in-reply-to", "x"), ("Subject", "y")))) == {
+        "in_reply_to",
+        "subject",
+    }
+    assert message_fields(Condition(header=(("to", "x"),))) == {"to_addresses"}
+
+
+def test_headers_are_the_columns_and_the_fields_sync_kept() -> None:
+    assert REFUND_MAIL.headers == {
+        "subject": "طلب استرداد المبلغ",
+        "from": "ceo@mail.bigcustomer.com",
+        "to": "support@example.com",
+        "cc": "billing@example.com",
+        "message-id": "abc@mail.bigcustomer.com",
+        "in-reply-to": "m1@example.com",
+        "x-priority": "1 (Highest)",
+        "list-id": "Orders <orders.example.com>",
+    }
+    assert MessageFacts(to_addresses="a@x.com,b@y.com").header("to") == "a@x.com, b@y.com"
+
+
+def test_a_message_stored_before_sync_kept_header_fields_shows_its_columns() -> None:
+    before = REFUND_MAIL._replace(header_fields=None)
+    old = conversation(messages=(before,))
+    assert before.header("x-priority") is None
+    assert not matches(Condition(header=(("x-priority", "."),)), old, NOW)
+    assert matches(Condition(header=(("in-reply-to", "@example"),)), old, NOW)

@@ -100,9 +100,18 @@ def test_a_write_is_conditional_on_what_was_read(store: Store) -> None:
         assert queries.change_if(tx, a, "assignee", None, "omar")
         # Someone else's value is not overwritten by a writer that read the old one.
         assert not queries.change_if(tx, a, "assignee", None, "layla")
-        assert queries.reassign_open(tx, None, "layla", [a]) == set()
-        assert queries.reassign_open(tx, "omar", "layla", [a]) == {a}
+        stale = queries.Reassignment(a, None, "layla", "rule:x", "stale read")
+        assert queries.reassign_open(tx, [stale], EPOCH_NOW) == set()
+        current = queries.Reassignment(a, "omar", "layla", "rule:x", "omar is away")
+        assert queries.reassign_open(tx, [current], EPOCH_NOW) == {a}
     assert column(store, a, "assignee") == "layla"
+    # Only the change made is recorded: the stale one left no event.
+    recorded = store.query(
+        "SELECT conversation_id, at, actor, old_value, new_value, reason FROM event"
+    )
+    assert [tuple(row.values()) for row in recorded] == [
+        (a, EPOCH_NOW, "rule:x", "omar", "layla", "omar is away")
+    ]
 
 
 def test_ids_from_arguments_and_lines() -> None:
