@@ -13,6 +13,7 @@ from typing import Any
 
 from supportctl.config.problems import WARNING, JsonPath, Problem
 from supportctl.config.source import Document
+from supportctl.mail.kept_headers import why_not_kept
 from supportctl.timekit import spec
 
 # An overnight range longer than this is more likely a reversed day range.
@@ -314,6 +315,12 @@ class _MeaningChecker:
                 yield from self.regex((*path, key), when[key])
         for name, pattern in (when.get("header") or {}).items():
             yield from self.regex((*path, "header", name), pattern)
+            why = why_not_kept(name.lower())
+            if why is not None:
+                yield self.warning(
+                    (*path, "header", name),
+                    f"sync never keeps the header {name} ({why}): this never matches",
+                )
         for index, mailbox in enumerate(_as_list(when.get("mailbox", []))):
             item_path = (
                 (*path, "mailbox")

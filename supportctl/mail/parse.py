@@ -32,6 +32,8 @@ from functools import lru_cache
 from typing import NamedTuple
 from urllib.parse import unquote_to_bytes
 
+from supportctl.mail.kept_headers import is_rule_header
+
 SNIPPET_LENGTH = 300
 SYNTHETIC_ID_DOMAIN = "supportctl.invalid"
 
@@ -209,89 +211,11 @@ def _decode_header(value: str) -> str:
 
 RULE_HEADER_LENGTH = 256  # characters kept of a field's value (a rule reads its start)
 RULE_HEADER_COUNT = 64  # fields kept of one message, in the order it gives them
-# Fields no rule is given: trace and signature fields, kilobytes on most messages and
-# nothing a rule could use (RFC 5321 §4.4 trace, SPF, DKIM RFC 6376, Authentication-
-# Results RFC 8601, an Autocrypt key), the spam filters' encoded verdicts, the MIME
-# fields that only tell how the body is encoded (the parser has undone it), and Date
-# (kept as the sent time; on a million messages its text alone is 40 MB).
-_FIELDS_NOT_KEPT = frozenset(
-    {
-        "date",
-        "received",
-        "x-received",
-        "x-gmail-received",
-        "received-spf",
-        "dkim-signature",
-        "domainkey-signature",
-        "x-google-dkim-signature",
-        "x-mailman-original-dkim-signature",
-        "authentication-results",
-        "x-original-authentication-results",
-        "x-mailman-original-authentication-results",
-        "autocrypt",
-        "x-google-smtp-source",
-        "x-gm-message-state",
-        "x-ymail-osg",
-        "x-ymailisg",
-        "ironport-phdr",
-        "ironport-data",
-        "ironport-hdrordr",
-        "x-ironport-anti-spam-result",
-        "x-ipas-result",
-        "x-microsoft-exchange-diagnostics",
-        "mime-version",
-        "content-transfer-encoding",
-    }
-)
-_PREFIXES_NOT_KEPT = (
-    "arc-",  # ARC seals and signatures, RFC 8617
-    "x-microsoft-antispam",
-    "x-forefront-antispam-report",
-    "x-ms-exchange-antispam",
-    "x-exchange-antispam-report",
-    "x-ms-exchange-crosstenant-",
-)
-# A field whose name has one of these words may carry a credential (a gateway's
-# X-Auth-Token, a form mailer's X-Password): never kept, whatever it holds.
-_CREDENTIAL_WORDS = frozenset(
-    {
-        "auth",
-        "authorization",
-        "cookie",
-        "credential",
-        "credentials",
-        "key",
-        "apikey",
-        "otp",
-        "pass",
-        "passcode",
-        "passwd",
-        "password",
-        "pwd",
-        "secret",
-        "session",
-        "sid",
-        "token",
-    }
-)
-_NAME_WORD_SEPARATOR = re.compile(r"[-_.]")
-
-
-def _is_rule_header(name: str) -> bool:
-    """Whether rules may ask about field ``name`` (lower-case): it is none of the fields
-    left out above, and no word of its name suggests a credential."""
-    return not (
-        name in _FIELDS_NOT_KEPT
-        or name.startswith(_PREFIXES_NOT_KEPT)
-        or not _CREDENTIAL_WORDS.isdisjoint(_NAME_WORD_SEPARATOR.split(name))
-    )
-
-
 _NAMES_REMEMBERED = 4096
 
 
 class _RuleHeaderNames(dict[str, bool]):
-    """``_is_rule_header`` by name, each name decided once: a dict lookup, for every
+    """``is_rule_header`` by name, each name decided once: a dict lookup, for every
     field of every message sync parses, costs less than a call, even a cached one.
     Forgets all when it holds too many names (a sender can make up any number) rather
     than grow."""
@@ -299,7 +223,7 @@ class _RuleHeaderNames(dict[str, bool]):
     def __missing__(self, name: str) -> bool:
         if len(self) >= _NAMES_REMEMBERED:
             self.clear()
-        self[name] = keep = _is_rule_header(name)
+        self[name] = keep = is_rule_header(name)
         return keep
 
 
@@ -307,7 +231,7 @@ _RULE_HEADER_NAMES = _RuleHeaderNames()
 
 
 def _rule_headers(headers: dict[str, str], repeated: dict[str, list[str]]) -> dict[str, str]:
-    """The fields rules may ask about: every field ``_is_rule_header`` allows, decoded,
+    """The fields rules may ask about: every field ``is_rule_header`` allows, decoded,
     the values of a repeated one on a line each, capped at RULE_HEADER_LENGTH characters
     and RULE_HEADER_COUNT fields; empty values left out."""
     kept: dict[str, str] = {}
