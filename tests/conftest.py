@@ -41,7 +41,7 @@ def run(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Run:
     monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "xdg-cache"))
 
     def invoke(
-        *args: str, input: str | None = None, env: Mapping[str, str] | None = None
+        *args: str, input: str | None = None, env: Mapping[str, str | None] | None = None
     ) -> Result:
         runner = CliRunner()
         result = runner.invoke(

@@ -6,6 +6,7 @@ picks the rules' subcommand when it names one, else the ids of a change by hand.
 
 from __future__ import annotations
 
+import os
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
@@ -68,8 +69,17 @@ class ManualOrRules(click.Group):
 
 
 def _actor(app: App) -> str:
-    """Who changes things by hand: ``$USER`` (cron jobs have ``$LOGNAME``)."""
-    return app.environ.get("USER") or app.environ.get("LOGNAME") or "unknown"
+    """Who changes things by hand: ``$USER`` (cron jobs have ``$LOGNAME``), else the
+    account the process runs as (a container's shell may set neither)."""
+    named = app.environ.get("USER") or app.environ.get("LOGNAME")
+    if named:
+        return named
+    import pwd
+
+    try:
+        return pwd.getpwuid(os.getuid()).pw_name
+    except KeyError:  # a uid with no account, as in some containers
+        return f"uid {os.getuid()}"
 
 
 def _ids(tokens: tuple[str, ...], from_stdin: bool) -> list[int]:

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import csv
 import io
+import os
 from pathlib import Path
 
 from supportctl.store import triage as queries
@@ -70,3 +71,16 @@ def test_the_table_sums_up_a_large_run_and_csv_lists_each(
     ]
     assignees = store.query("SELECT assignee, COUNT(*) AS n FROM conversation GROUP BY assignee")
     assert {row["assignee"]: row["n"] for row in assignees} == {"alice": 57, "omar": 3}
+
+
+def test_without_user_or_logname_the_event_names_the_account(
+    run: Run, tmp_path: Path, store_url: str, store: Store
+) -> None:
+    import pwd
+
+    path = str(write_config(tmp_path, store_url, strategy="least_open"))
+    number = add_conversation(store)
+    bare = {"SUPPORTCTL_NOW": NOW.isoformat(), "USER": None, "LOGNAME": None}
+    assert run("-c", path, "assign", str(number), "--to", "omar", env=bare).exit_code == 0
+    actors = store.query("SELECT actor FROM event WHERE conversation_id = ?", (number,))
+    assert [row["actor"] for row in actors] == [pwd.getpwuid(os.getuid()).pw_name]
