@@ -129,7 +129,10 @@ def show(app: App, conversation: str) -> None:
     from supportctl.triage.views import conversation_detail
 
     (number,) = parse_ids([conversation])
-    detail = conversation_detail(app.store, number, app.now())
+    config = app.config
+    team_addresses = [a for m in config.mailboxes for a in m.addresses]
+    team_addresses += [agent.email for agent in config.team if agent.email]
+    detail = conversation_detail(app.store, number, app.now(), team_addresses)
     app.render(Document(_localized(asdict(detail), app.viewer_timezone())))
 
 

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import re
 from collections import Counter
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Collection, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from itertools import islice
@@ -177,8 +177,12 @@ class ConversationDetail:
     events: list[dict[str, Any]]
 
 
-def conversation_detail(store: Store, conversation_id: int, now: datetime) -> ConversationDetail:
-    """Everything about one conversation; NotFoundError if there is none."""
+def conversation_detail(
+    store: Store, conversation_id: int, now: datetime, team_addresses: Collection[str] = ()
+) -> ConversationDetail:
+    """Everything about one conversation; NotFoundError if there is none.
+    ``team_addresses`` (the mailboxes' own and the agents') are the team's even when
+    they never sent a reply in it."""
     with store.transaction(readonly=True) as tx:
         row = _conversation_or_fail(tx, conversation_id)
         tags = queries.tags_of(tx, [conversation_id]).get(conversation_id, [])
@@ -186,7 +190,7 @@ def conversation_detail(store: Store, conversation_id: int, now: datetime) -> Co
         events = queries.events_of(tx, conversation_id)
     return ConversationDetail(
         conversation=_header(row, tags),
-        participants=_participants(row, messages),
+        participants=_participants(row, messages, team_addresses),
         sla=_sla(row, int(now.timestamp())),
         messages=[_timeline_entry(message) for message in messages],
         events=[_event_entry(event) for event in events],
@@ -222,10 +226,13 @@ def _header(row: Row, tags: list[str]) -> dict[str, Any]:
     }
 
 
-def _participants(row: Row, messages: list[Row]) -> list[dict[str, Any]]:
+def _participants(
+    row: Row, messages: list[Row], team_addresses: Collection[str]
+) -> list[dict[str, Any]]:
     """Everyone on the conversation's mail, each once in order of appearance: the
-    customer, the team (whoever sent a reply, and so the shared address) and others."""
-    team = {m["from_address"] for m in messages if m["direction"] == "outbound"}
+    customer, the team (``team_addresses`` and whoever sent a reply) and others."""
+    team = {address.lower() for address in team_addresses}
+    team |= {m["from_address"] for m in messages if m["direction"] == "outbound"}
     found: dict[str, dict[str, Any]] = {}
 
     def add(address: str | None, name: str | None) -> None:

@@ -176,6 +176,22 @@ def test_show_one_conversation(store: Store) -> None:
         conversation_detail(store, 999, NOW)
 
 
+def test_the_team_s_own_addresses_are_the_team_before_anyone_replies(store: Store) -> None:
+    number = add_conversation(
+        store,
+        customer="amal@example.org",
+        messages=({"to_addresses": "support@example.com", "cc_addresses": "omar@example.com"},),
+    )
+    detail = conversation_detail(
+        store, number, NOW, team_addresses=("Support@Example.com", "omar@example.com")
+    )
+    assert [(p["address"], p["role"]) for p in detail.participants] == [
+        ("amal@example.org", "customer"),
+        ("support@example.com", "team"),
+        ("omar@example.com", "team"),
+    ]
+
+
 def test_customer_across_mailboxes_and_channels(store: Store) -> None:
     def conversation(**columns: object) -> int:
         return add_conversation(store, customer="amal@example.org", **columns)
