@@ -101,11 +101,11 @@ def summary(app: App, by: str | None, language: str | None, **options: Any) -> N
 
     page_wanted = app.output_format == "html"  # the charts need two more queries
     request = _request(options, by=by, busiest=page_wanted, histograms=page_wanted)
-    if _listed(app, request, options):
-        return
-    data = _build(app, request)
-    page = partial(_page, app, request, data, language or app.config.language)
-    app.render(ByFormat(summary_sections(data), {"html": page}), tz=data.timezone)
+    if not _listed(app, request, options):
+        data = _build(app, request)
+        page = partial(_page, app, request, data, language or app.config.language)
+        app.render(ByFormat(summary_sections(data), {"html": page}), tz=data.timezone)
+    _warn_when_empty(app)
 
 
 def _page(app: App, request: ReportRequest, data: ReportData, language: str) -> str:
@@ -217,14 +217,14 @@ def _show(
     breached: bool = False,
     default_by: bool = False,
 ) -> None:
-    if _listed(app, request, options, involved=involved, breached=breached):
-        return
-    if default_by and request.by is None:
-        from supportctl.reports.build import default_unit
+    if not _listed(app, request, options, involved=involved, breached=breached):
+        if default_by and request.by is None:
+            from supportctl.reports.build import default_unit
 
-        request = replace(request, by=default_unit(app.config, request, app.now()))
-    data = _build(app, request)
-    app.render(table(data), tz=data.timezone)
+            request = replace(request, by=default_unit(app.config, request, app.now()))
+        data = _build(app, request)
+        app.render(table(data), tz=data.timezone)
+    _warn_when_empty(app)
 
 
 def _listed(
@@ -247,6 +247,14 @@ def _listed(
     )
     app.render(list_table(rows))
     return True
+
+
+def _warn_when_empty(app: App) -> None:
+    """A never-synced store reports zeros, which would read as a team with no work."""
+    from supportctl.reports.build import store_is_empty
+
+    if store_is_empty(app.store):
+        app.warn("the store holds no conversations yet; run supportctl sync first")
 
 
 def _build(app: App, request: ReportRequest) -> ReportData:

@@ -163,6 +163,13 @@ def build_report(
     )
 
 
+def store_is_empty(store: Store) -> bool:
+    """Whether ``store`` holds no conversation at all: every report of it is zeros, which
+    says nothing about the team until a sync has filled it."""
+    with store.transaction(readonly=True) as tx:
+        return not queries.holds_conversations(tx)
+
+
 def conversations_behind(
     store: Store,
     config: Config,

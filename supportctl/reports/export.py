@@ -21,7 +21,7 @@ from typing import Any, TextIO
 from supportctl.errors import UsageError
 from supportctl.render import Table, render
 from supportctl.store.database import Store
-from supportctl.store.reports import EXPORT_COLUMNS, export_batches, export_csv_lines
+from supportctl.store.reports import EXPORT_COLUMNS, export_batches, export_csv_chunks
 
 EXPORT_KINDS = tuple(EXPORT_COLUMNS)
 EXPORT_FORMATS = ("csv", "jsonl")
@@ -57,13 +57,13 @@ def write_export(
 
 
 def _write_csv(store: Store, kind: str, stream: TextIO, since: int | None) -> int:
-    """The header row, then the lines the database wrote (``export_csv_lines``)."""
+    """The header row, then the lines of ``export_csv_chunks``."""
     render(Table(EXPORT_COLUMNS[kind], (), plain=True), "csv", stream)
     written = 0
-    with closing(export_csv_lines(store, kind, since)) as batches:
-        for batch in batches:
-            stream.write("".join([line for (line,) in batch]))
-            written += len(batch)
+    with closing(export_csv_chunks(store, kind, since)) as chunks:
+        for rows, text in chunks:
+            stream.write(text)
+            written += rows
     return written
 
 

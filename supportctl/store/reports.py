@@ -17,6 +17,8 @@ same formula applied to them sorted.
 
 from __future__ import annotations
 
+import csv
+import io
 from collections import defaultdict
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
@@ -97,6 +99,11 @@ class GroupBy:
 
 
 NO_GROUPS = GroupBy()
+
+
+def holds_conversations(tx: Tx) -> bool:
+    """Whether the store holds any conversation at all (a never-synced one holds none)."""
+    return tx.scalar("SELECT 1 FROM conversation LIMIT 1") is not None
 
 
 def cohort_counts(tx: Tx, scope: Scope, group: GroupBy) -> list[Row]:
@@ -419,7 +426,10 @@ _EXPORT_COMPUTED = {
     "resolution_sla": _SLA_STATE.format(clock="resolution"),
 }
 _TABLES = {"conversations": "conversation", "messages": "message", "events": "event"}
-_NEWLINE = {"postgresql": "chr(10)", "sqlite": "char(10)"}
+FIELD_SEPARATOR = "\x1f"  # the unit separator, between the fields of a CSV export's row
+# Besides the delimiter and the line end, what csv.writer may quote: a CR (on Python 3.11
+# only when the line terminator holds one, but later versions always quote it).
+_CSV_QUOTED = (",", '"', "\r")
 
 
 def export_batches(store: Store, kind: str, since: int | None) -> Iterator[list[Sequence[Any]]]:
@@ -427,37 +437,67 @@ def export_batches(store: Store, kind: str, since: int | None) -> Iterator[list[
     ``EXPORT_COLUMNS[kind]``, streamed in id order a batch at a time, with instants as
     RFC 3339 UTC text (``2026-03-19 13:30:00Z``); ``since`` keeps those created, received
     or happened at or after it."""
-    values = _export_values(store.dialect, kind)
-    columns = ", ".join(f'{value} AS "{name}"' for name, value in values.items())
-    return _export_query(store, kind, since, columns)
+    sql, params = _export_sql(kind, since, _export_select(store.dialect, kind))
+    return store.iterate_batches(sql, params)
 
 
-def export_csv_lines(store: Store, kind: str, since: int | None) -> Iterator[list[Sequence[str]]]:
-    """``export_batches`` with each row a 1-tuple: its CSV line, ending in a newline, as
-    ``csv.writer`` (``lineterminator="\\n"``) writes it, a field quoted when it holds a
-    comma, a quote or a newline. The database writes them: formatting a million rows'
-    fields in Python takes longer than reading them."""
-    dialect = store.dialect
-    values = _export_values(dialect, kind)
-    # Instants, numbers and SLA states never need quotes. The stored columns are tested
-    # together, as one text: few rows need any quotes, and a test per field would cost
-    # more than the line. Tags, a subquery, are tested on their own.
-    stored = [name for name in values if values[name] == f'c."{name}"']
-    unquoted = {
-        name: _csv_field(dialect, value) if name == "tags" else value
-        for name, value in values.items()
-    }
-    quoted = {
-        name: _csv_field(dialect, value) if name in stored else value
-        for name, value in unquoted.items()
-    }
-    line = "CASE WHEN {} THEN {} ELSE {} END || {}".format(
-        _needs_quotes(dialect, _joined((values[name] for name in stored), "")),
-        _joined(quoted.values(), ","),
-        _joined(unquoted.values(), ","),
-        _NEWLINE[dialect],
+def export_csv_chunks(store: Store, kind: str, since: int | None) -> Iterator[tuple[int, str]]:
+    """``export_batches`` as CSV, a batch at a time: how many rows, and their lines (each
+    ending in a newline), byte for byte what ``csv.writer`` (``lineterminator="\\n"``)
+    writes of them.
+
+    The database joins each row's fields (as text, NULL as nothing) with the unit
+    separator U+001F: formatting a million rows' fields in Python takes longer than
+    reading them, and testing every field for what needs quotes in SQL doubles the
+    database's work. Python tests the whole batch at once instead: when no field holds a
+    comma, a quote, a CR, a newline or the separator, the separators become commas;
+    otherwise csv.writer writes the batch's fields, and a row whose text holds the
+    separator itself is read again by id, in the same snapshot.
+    """
+    line = _joined(_export_values(store.dialect, kind).values(), FIELD_SEPARATOR)
+    sql, params = _export_sql(kind, since, line)
+    with store.transaction(readonly=True) as tx:
+        if tx.dialect == "postgresql":  # for the rows read again
+            tx.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ")
+        for batch in tx.iterate_batches(sql, params):
+            lines = [text for (text,) in batch]
+            yield len(lines), _csv_text(tx, kind, lines)
+
+
+def _csv_text(tx: Tx, kind: str, lines: list[str]) -> str:
+    """``lines`` (fields joined by ``FIELD_SEPARATOR``) as csv.writer writes their rows."""
+    text = "\n".join(lines) + "\n"
+    width = len(EXPORT_COLUMNS[kind])
+    if (
+        not any(character in text for character in _CSV_QUOTED)
+        and text.count("\n") == len(lines)
+        and text.count(FIELD_SEPARATOR) == (width - 1) * len(lines)
+    ):
+        return text.replace(FIELD_SEPARATOR, ",")
+    rows: list[Sequence[Any]] = [line.split(FIELD_SEPARATOR) for line in lines]
+    # Every kind's first column is its id, a number: the split always finds it.
+    ambiguous = [int(row[0]) for row in rows if len(row) != width]
+    if ambiguous:
+        again = {row[0]: row for row in _export_rows(tx, kind, ambiguous)}
+        rows = [row if len(row) == width else again[int(row[0])] for row in rows]
+    out = io.StringIO()
+    csv.writer(out, lineterminator="\n").writerows(rows)
+    return out.getvalue()
+
+
+def _export_rows(tx: Tx, kind: str, ids: list[int]) -> list[tuple[Any, ...]]:
+    """The ``export_batches`` rows of ``kind`` with these ids."""
+    placeholders = ", ".join("?" for _ in ids)
+    return tx.rows(
+        f"SELECT {_export_select(tx.dialect, kind)} FROM {_TABLES[kind]} c"
+        f" WHERE c.id IN ({placeholders})",
+        ids,
     )
-    return _export_query(store, kind, since, line)
+
+
+def _export_select(dialect: str, kind: str) -> str:
+    values = _export_values(dialect, kind)
+    return ", ".join(f'{value} AS "{name}"' for name, value in values.items())
 
 
 def _export_values(dialect: str, kind: str) -> dict[str, str]:
@@ -475,13 +515,9 @@ def _export_values(dialect: str, kind: str) -> dict[str, str]:
     return values
 
 
-def _export_query(
-    store: Store, kind: str, since: int | None, columns: str
-) -> Iterator[list[Sequence[Any]]]:
+def _export_sql(kind: str, since: int | None, columns: str) -> tuple[str, tuple[Any, ...]]:
     where, params = ("1 = 1", ()) if since is None else (f"c.{_EXPORT_SINCE[kind]} >= ?", (since,))
-    return store.iterate_batches(
-        f"SELECT {columns} FROM {_TABLES[kind]} c WHERE {where} ORDER BY c.id", params
-    )
+    return f"SELECT {columns} FROM {_TABLES[kind]} c WHERE {where} ORDER BY c.id", params
 
 
 # -- SQL pieces ---------------------------------------------------------------------
@@ -581,18 +617,3 @@ def _joined(values: Iterable[str], separator: str) -> str:
     csv.writer writes None)."""
     values = list(values)
     return f"format('{separator.join('%s' for _ in values)}', {', '.join(values)})"
-
-
-def _csv_field(dialect: str, value: str) -> str:
-    """``value`` as text, in double quotes (each of its own doubled) when it holds a comma,
-    a quote or a newline: what csv.writer's ``QUOTE_MINIMAL`` does on Python 3.11."""
-    text = f"CAST({value} AS TEXT)"
-    quoted = f"'\"' || replace({text}, '\"', '\"\"') || '\"'"
-    return f"CASE WHEN {_needs_quotes(dialect, text)} THEN {quoted} ELSE {text} END"
-
-
-def _needs_quotes(dialect: str, text: str) -> str:
-    """Whether ``text`` holds a comma, a quote or a newline."""
-    if dialect == "postgresql":
-        return f"{text} ~ ('[,\"' || chr(10) || ']')"
-    return f"{text} GLOB ('*[,\"' || char(10) || ']*')"

@@ -183,6 +183,74 @@ def test_bad_options_are_one_line_and_exit_2(
     assert message in result.stderr
 
 
+# -- a store that holds nothing ---------------------------------------------------------
+
+NO_CONVERSATIONS = (
+    "supportctl: warning: the store holds no conversations yet; run supportctl sync first\n"
+)
+
+
+@pytest.fixture
+def empty_config(tmp_path: Path, store_url: str) -> str:
+    path = tmp_path / "empty.yaml"
+    path.write_text(CONFIG.read_text() + f"store: {store_url}\n")
+    return str(path)
+
+
+def test_a_report_of_an_empty_store_says_so_and_still_has_its_shape(
+    run: Run, empty_config: str
+) -> None:
+    result = run("-c", empty_config, "--format", "json", "report", "summary", *MARCH, env=ENV)
+    assert (result.exit_code, result.stderr) == (0, NO_CONVERSATIONS)
+    summary = json.loads(result.stdout)
+    assert summary["volume"] == [
+        {
+            "period": "2026-03",
+            "created": 0,
+            "resolved": 0,
+            "reopened": 0,
+            "backlog": 0,
+            "messages_in": 0,
+            "messages_out": 0,
+        }
+    ]
+    assert [row["count"] for row in summary["response"]] == [0, 0, 0, 0, 0]
+    assert [row["met_pct"] for row in summary["sla"]] == [None, None]
+
+
+@pytest.mark.parametrize(
+    ("args", "first_line"),
+    [
+        (("--format", "csv", "report", "volume", "--by", "week"), "week,created,resolved,"),
+        (("report", "sla"), "period"),
+        (("--format", "jsonl", "report", "busiest"), '{"weekday": "mon", "00": 0,'),
+        (("--format", "json", "report", "agents"), "[]"),
+        (("--format", "csv", "report", "sla", "--breached"), "id,created_at,mailbox,"),
+        (("--format", "html", "report", "summary"), "<!DOCTYPE html>"),
+    ],
+)
+def test_every_report_of_an_empty_store_says_so_once(
+    run: Run, empty_config: str, args: tuple[str, ...], first_line: str
+) -> None:
+    result = run("-c", empty_config, *args, *MARCH, env=ENV)
+    assert (result.exit_code, result.stderr) == (0, NO_CONVERSATIONS)
+    assert result.stdout.startswith(first_line)
+
+
+def test_quiet_silences_the_empty_store_warning(run: Run, empty_config: str) -> None:
+    result = run("-q", "-c", empty_config, "report", "summary", *MARCH, env=ENV)
+    assert (result.exit_code, result.stderr) == (0, "")
+
+
+@pytest.mark.parametrize("command", ["summary", "volume", "agents"])
+def test_a_period_without_conversations_is_silent(run: Run, config: str, command: str) -> None:
+    result = run("-c", config, "--format", "json", "report", command, "--period", "2025", env=ENV)
+    assert (result.exit_code, result.stderr) == (0, "")
+    rows = json.loads(result.stdout)
+    volume = rows["volume"] if command == "summary" else rows
+    assert sum(row["created"] for row in volume) == 0
+
+
 def test_the_default_period_is_the_last_30_days(run: Run, config: str) -> None:
     rows = as_json(run, config, "volume", "--by", "month")
     # 6 Mar .. 4 Apr, as of 5 Apr: #1 (5 Mar) is left out.

@@ -1,5 +1,5 @@
-"""``export --format csv`` lines, which the database writes, on SQLite and PostgreSQL: the
-same bytes as ``csv.writer`` writes of the same rows, whatever the text holds."""
+"""``export --format csv`` lines, whose fields the database joins, on SQLite and PostgreSQL:
+the same bytes as ``csv.writer`` writes of the same rows, whatever the text holds."""
 
 from __future__ import annotations
 
@@ -17,7 +17,8 @@ from supportctl.store.database import Store
 from supportctl.store.reports import EXPORT_COLUMNS, export_batches
 
 # Each needs quotes, or looks as if it might: csv.writer (Python 3.11, "\n" line ends)
-# quotes a comma, a quote and a newline only.
+# quotes a comma, a quote and a newline only. The unit separator is what the database
+# puts between a row's fields; the last four need no quotes.
 AWKWARD_TEXTS = (
     "plain",
     "a, b",
@@ -29,6 +30,7 @@ AWKWARD_TEXTS = (
     ",",
     "",
     " leading space",
+    "unit\x1fseparator",
     "tab\there;semi",
     "50% off %s %%",
     "back\\slash",
@@ -77,7 +79,7 @@ def test_lines_are_what_the_csv_module_writes(store: Store, kind: str) -> None:
     stream = io.StringIO(newline="")
     count = write_export(store, kind, "csv", stream)
     assert stream.getvalue() == written_by_csv_module(store, kind)
-    assert count == {"conversations": 1, "messages": 14, "events": 14}[kind]
+    assert count == {"conversations": 1, "messages": 15, "events": 15}[kind]
 
 
 def test_fields_are_quoted_only_when_they_must_be(store: Store) -> None:
@@ -93,3 +95,20 @@ def test_fields_are_quoted_only_when_they_must_be(store: Store) -> None:
     assert ',"two\nlines",,' in output and ",carriage\rreturn,," in output
     assert ',"""",,' in output and ',",",,' in output and ",مرحبا، بالعالم,," in output
     assert ",50% off %s %%,," in output and ",back\\slash,," in output
+
+
+@pytest.mark.parametrize("kind", ["messages", "events"])
+def test_rows_without_anything_to_quote_are_written_as_they_are(store: Store, kind: str) -> None:
+    since = 1774000000 + AWKWARD_TEXTS.index("tab\there;semi") + (kind == "messages")
+    stream = io.StringIO(newline="")
+    assert write_export(store, kind, "csv", stream, since=since) == 4
+    expected = written_by_csv_module(store, kind).split("\n")
+    assert stream.getvalue().split("\n") == [expected[0], *expected[-5:]]
+    assert '"' not in stream.getvalue()
+
+
+def test_a_field_holding_the_separator_is_read_again(store: Store) -> None:
+    since = 1774000000 + AWKWARD_TEXTS.index("unit\x1fseparator") + 1
+    stream = io.StringIO(newline="")
+    write_export(store, "messages", "csv", stream, since=since)
+    assert stream.getvalue().split("\n")[1].endswith(",unit\x1fseparator,,")
