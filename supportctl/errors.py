@@ -18,6 +18,7 @@ class ExitStatus(IntEnum):
     PARTIAL = 3  # some items (mailboxes, targets) failed, others succeeded
     LOCKED = 75  # EX_TEMPFAIL: another run holds the lock; cron retries next time
     INTERRUPTED = 130
+    BROKEN_PIPE = 141  # 128 + SIGPIPE: the reader went away (`| head`), as the shell reports it
 
 
 class SupportctlError(Exception):

@@ -47,7 +47,8 @@ Exit status:
   2   usage error or invalid config
   3   partly done (e.g. one mailbox of three failed)
   75  another run holds the lock (cron retries next time)
-  130 interrupted"""
+  130 interrupted
+  141 the output's reader went away (| head): nothing printed"""
 
 
 class LazyGroup(click.Group):
@@ -76,6 +77,9 @@ class LazyGroup(click.Group):
         except KeyboardInterrupt:
             _report(ctx, "supportctl: interrupted")
             ctx.exit(ExitStatus.INTERRUPTED)
+        except BrokenPipeError:
+            _silence_stdout()
+            ctx.exit(ExitStatus.BROKEN_PIPE)
         except (click.exceptions.Exit, click.ClickException, click.Abort):
             raise
         except Exception as exc:  # a bug: say so in one line, traceback with -v
@@ -87,6 +91,14 @@ class LazyGroup(click.Group):
             app = ctx.obj
             if app is not None:
                 app.close()
+
+
+def _silence_stdout() -> None:
+    """Point stdout at /dev/null: what is still buffered for a reader that went away
+    (``supportctl ... | head``) is dropped instead of failing again at exit."""
+    devnull = os.open(os.devnull, os.O_WRONLY)
+    os.dup2(devnull, sys.stdout.fileno())
+    os.close(devnull)
 
 
 def _verbose(ctx: click.Context) -> bool:
@@ -170,4 +182,11 @@ def main() -> None:
     # (10-20 ms of every command that shows a time); its own switch skips that, and a
     # zone whose file is missing still fails when opened.
     os.environ.setdefault("PYTZ_SKIPEXISTSCHECK", "1")
-    cli(prog_name="supportctl")
+    try:
+        try:
+            cli(prog_name="supportctl")
+        finally:
+            sys.stdout.flush()  # here, not at exit, so that a closed pipe is caught
+    except BrokenPipeError:
+        _silence_stdout()
+        sys.exit(ExitStatus.BROKEN_PIPE)

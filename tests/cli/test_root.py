@@ -98,6 +98,26 @@ def test_module_entry_point() -> None:
     assert completed.stdout.startswith("supportctl ")
 
 
+@pytest.mark.parametrize(
+    "argv",
+    [
+        ("completion", "bash"),  # under a buffer: it meets the closed pipe at exit
+        ("config", "schema"),  # 27 kB: the command's own write meets it
+    ],
+)
+def test_a_reader_that_went_away_gives_141_and_no_error(argv: tuple[str, ...]) -> None:
+    with subprocess.Popen(
+        [sys.executable, "-m", "supportctl", *argv],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        cwd=REPO,
+    ) as process:
+        process.stdout.close()  # before the interpreter has even started
+        stderr = process.stderr.read().decode()
+        assert process.wait() == ExitStatus.BROKEN_PIPE
+    assert stderr == ""
+
+
 def test_unknown_command_is_a_usage_error(run: Run) -> None:
     result = run("frobnicate")
     assert result.exit_code == 2
