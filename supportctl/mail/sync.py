@@ -359,7 +359,7 @@ class FolderSync:
         """Store every batch of ``new``; return the last UID stored (ascending sources)."""
         last_uid = checkpoint.last_uid
         done, started = 0, time.monotonic()
-        for batch in new:
+        for batch_number, batch in enumerate(new):
             incoming = [self._incoming(fetched) for fetched in batch]
             if ascending:
                 last_uid = max(last_uid, *(fetched.uid for fetched in batch))
@@ -371,9 +371,17 @@ class FolderSync:
                 queries.save_folder_checkpoint(
                     tx, self.mailbox.name, self.folder, progress, self.now
                 )
+            if batch_number == 0:
+                self._gather_statistics()
             done += len(batch)
             self._report(done, new.count, started)
         return last_uid
+
+    def _gather_statistics(self) -> None:
+        """After the first batch, let a new PostgreSQL store plan the others' lookups
+        (see gather_missing_statistics)."""
+        with self.store.transaction() as tx:
+            queries.gather_missing_statistics(tx)
 
     def _report(self, done: int, total: int, started: float) -> None:
         seconds = time.monotonic() - started
@@ -417,8 +425,7 @@ class FolderSync:
         view = BatchView.read(tx, name, fresh)
         for message in fresh:
             self._thread(view, uidvalidity, message)
-        view.write(tx)
-        self.plan.apply_rules(tx, view.touched_conversations)
+        self.plan.apply_rules(tx, view.write(tx))
 
     def _relocated(self, tx: Tx, uidvalidity: int, message: _Incoming) -> bool:
         parsed = message.parsed
@@ -519,7 +526,8 @@ class BatchView:
     kept current in memory as the batch adds messages and conversations (messages of a
     batch answer each other), written back in a few statements after it.
 
-    A conversation the batch starts gets its number at once; its row, message rows,
+    A conversation the batch starts gets its number at once; ``write`` reserves the
+    batch's numbers in one statement (see ConversationNumbers). Its row, message rows,
     conversation changes and events wait for ``write``, in the same transaction.
     """
 
@@ -539,18 +547,22 @@ class BatchView:
         """Everything ``incoming`` may ask: the messages under its Message-IDs and the
         ones it links to, the conversations those and its ticket tokens name, and the
         conversations of its customers under its subjects."""
-        view = cls(mailbox, queries.ConversationNumbers(tx))
         incoming = list(incoming)
         message_ids = {m.parsed.message_id for m in incoming}
         message_ids.update(linked for m in incoming for linked in m.linked)
-        for row in queries.messages_by_message_id(tx, mailbox, message_ids):
-            view._links.setdefault(row["message_id"], []).append(row)
+        links = queries.messages_by_message_id(tx, mailbox, message_ids)
         pairs = [(m.customer, m.subject_key) for m in incoming if m.customer and m.subject_key]
-        for row in queries.conversations_by_subject(tx, mailbox, pairs):
-            view._remember(row)
-        wanted = {row["conversation_id"] for rows in view._links.values() for row in rows}
+        conversations = queries.conversations_by_subject(tx, mailbox, pairs)
+        wanted = {row["conversation_id"] for row in links}
         wanted.update(m.ticket for m in incoming if m.ticket is not None)
-        for row in queries.conversations_by_id(tx, wanted - view._conversations.keys()):
+        conversations += queries.conversations_by_id(
+            tx, wanted - {row["id"] for row in conversations}
+        )
+        highest = max((row["id"] for row in conversations), default=0)
+        view = cls(mailbox, queries.ConversationNumbers.guess(tx, above=highest))
+        for row in links:
+            view._links.setdefault(row["message_id"], []).append(row)
+        for row in conversations:
             view._remember(row)
         return view
 
@@ -603,17 +615,28 @@ class BatchView:
         }
         self._links.setdefault(row["message_id"], []).insert(0, link)
 
-    def write(self, tx: Tx) -> None:
-        """Store the batch: new conversations, changes, messages, events."""
-        queries.insert_conversations(tx, [self._conversations[n] for n in self._started])
-        queries.update_conversations(tx, self._changes)
-        queries.insert_messages(tx, self._messages)
-        add_events(tx, self._events)
+    def write(self, tx: Tx) -> set[int]:
+        """Store the batch: new conversations under the numbers reserved for them now,
+        changes, messages, events. Return the numbers of the conversations the batch
+        started or added a message to."""
+        numbers = self._numbers.take(tx)
 
-    @property
-    def touched_conversations(self) -> set[int]:
-        """The conversations this batch started or added a message to."""
-        return {row["conversation_id"] for row in self._messages}
+        def real(number: int) -> int:
+            return numbers.get(number, number)
+
+        started = [{**self._conversations[n], "id": numbers[n]} for n in self._started]
+        messages = [
+            {**row, "conversation_id": real(row["conversation_id"])} for row in self._messages
+        ]
+        events: list[EventRow] = [
+            (real(number), at, actor, kind, old, new, reason)
+            for number, at, actor, kind, old, new, reason in self._events
+        ]
+        queries.insert_conversations(tx, started)
+        queries.update_conversations(tx, self._changes)
+        queries.insert_messages(tx, messages)
+        add_events(tx, events)
+        return {row["conversation_id"] for row in messages}
 
     def _remember(self, row: Row) -> None:
         self._conversations[row["id"]] = row

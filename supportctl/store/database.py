@@ -92,6 +92,15 @@ class Tx:
         with _as_store_errors(self._dialect):
             self._dialect.insert_rows(self._connection, table, columns, rows)
 
+    def one_of(self, column: str, values: Sequence[Any]) -> tuple[str, list[Any]]:
+        """A condition that ``column`` is one of ``values`` (not empty), and its
+        parameters, in the form that plans best on this database::
+
+            condition, params = tx.one_of("id", numbers)
+            tx.query(f"SELECT * FROM conversation WHERE {condition}", params)
+        """
+        return self._dialect.one_of(column, values)
+
     def query(self, sql: str, params: Params = ()) -> list[Row]:
         """All rows, as dicts keyed by column name."""
         with self._cursor(sql, params) as cursor:

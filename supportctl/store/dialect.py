@@ -105,6 +105,11 @@ class Dialect(ABC):
         finally:
             cursor.close()
 
+    def one_of(self, column: str, values: Sequence[Any]) -> tuple[str, list[Any]]:
+        """A condition that ``column`` is one of ``values`` (not empty), with its
+        parameters: here ``column IN (?, ...)``."""
+        return f"{column} IN ({', '.join('?' for _ in values)})", list(values)
+
     def describe_error(self, error: BaseException) -> str:
         """The driver's message on one line, with every secret of the URL masked."""
         return self.one_line(str(error) or type(error).__name__)

@@ -7,15 +7,17 @@ batch of messages and the folder's checkpoint in one transaction.
 from __future__ import annotations
 
 import json
-from collections.abc import Iterable, Iterator, Mapping, Sequence, Sized
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
 from supportctl.store.database import Row, Tx
 
-# Values bound in one ``IN (...)``: well under SQLite's and PostgreSQL's limits, and
-# small enough for the planner to use the index for each.
+# Values looked up in one statement (``Tx.one_of``): well under SQLite's limit of bound
+# parameters, and few enough for the planner to use the index for each.
 IN_LIST_SIZE = 500
+# The tables sync looks rows up in by value (see gather_missing_statistics).
+_LOOKUP_TABLES = ("message", "conversation")
 # Columns of message stored as JSON text, with their separators: header_fields without
 # blanks (a few bytes on each of a million messages), attachments as first released.
 _JSON_COLUMNS = {"attachments": (", ", ": "), "header_fields": (",", ":")}
@@ -78,10 +80,13 @@ def stored_uids(
     """Which of ``uids`` the store holds already (a batch an interrupted run stored)."""
     stored: set[int] = set()
     for chunk in _chunks(uids):
+        # The range keeps the index scan to the batch's UIDs however the planner guesses:
+        # early in an initial sync PostgreSQL has no statistics of the table.
+        one_of, params = tx.one_of("uid", chunk)
         rows = tx.query(
             "SELECT uid FROM message WHERE mailbox = ? AND folder = ? AND uidvalidity = ?"
-            f" AND uid IN ({_marks(chunk)})",
-            (mailbox, folder, uidvalidity, *chunk),
+            f" AND uid BETWEEN ? AND ? AND {one_of}",
+            (mailbox, folder, uidvalidity, min(chunk), max(chunk), *params),
         )
         stored.update(row["uid"] for row in rows)
     return stored
@@ -150,11 +155,12 @@ def messages_by_message_id(tx: Tx, mailbox: str, message_ids: Iterable[str]) -> 
     conversation's customer."""
     rows: list[Row] = []
     for chunk in _chunks(sorted(set(message_ids))):
+        one_of, params = tx.one_of("m.message_id", chunk)
         rows += tx.query(
             "SELECT m.id, m.conversation_id, m.message_id, m.from_address, c.customer"
             " FROM message m JOIN conversation c ON c.id = m.conversation_id"
-            f" WHERE m.mailbox = ? AND m.message_id IN ({_marks(chunk)})",
-            (mailbox, *chunk),
+            f" WHERE m.mailbox = ? AND {one_of}",
+            (mailbox, *params),
         )
     rows.sort(key=lambda row: row["id"], reverse=True)
     return rows
@@ -163,7 +169,8 @@ def messages_by_message_id(tx: Tx, mailbox: str, message_ids: Iterable[str]) -> 
 def conversations_by_id(tx: Tx, conversation_ids: Iterable[int]) -> list[Row]:
     rows: list[Row] = []
     for chunk in _chunks(sorted(set(conversation_ids))):
-        rows += tx.query(f"SELECT * FROM conversation WHERE id IN ({_marks(chunk)})", chunk)
+        one_of, params = tx.one_of("id", chunk)
+        rows += tx.query(f"SELECT * FROM conversation WHERE {one_of}", params)
     return rows
 
 
@@ -174,50 +181,124 @@ def conversations_by_subject(
     wanted = sorted(set(customers_and_subjects))
     rows: list[Row] = []
     for chunk in _chunks(wanted):
-        customers = sorted({customer for customer, _ in chunk})
-        subjects = sorted({subject for _, subject in chunk})
+        customers, customer_params = tx.one_of(
+            "customer", sorted({customer for customer, _ in chunk})
+        )
+        subjects, subject_params = tx.one_of(
+            "subject_key", sorted({subject for _, subject in chunk})
+        )
         rows += tx.query(
-            f"SELECT * FROM conversation WHERE mailbox = ? AND customer IN ({_marks(customers)})"
-            f" AND subject_key IN ({_marks(subjects)})",
-            (mailbox, *customers, *subjects),
+            f"SELECT * FROM conversation WHERE mailbox = ? AND {customers} AND {subjects}",
+            (mailbox, *customer_params, *subject_params),
         )
     pairs = set(wanted)
     return [row for row in rows if (row["customer"], row["subject_key"]) in pairs]
 
 
-class ConversationNumbers:
-    """Conversation numbers never used before, handed out one by one as a transaction
-    starts conversations, which ``insert_conversations`` then stores with those ids: a
-    number is known at once (a later message may name it) without one INSERT ...
-    RETURNING per conversation.
+def gather_missing_statistics(tx: Tx) -> list[str]:
+    """ANALYZE the tables sync looks messages and conversations up in, where PostgreSQL has
+    no statistics of them yet (a new store); return their names. SQLite needs none.
 
-    SQLite: counting on from the AUTOINCREMENT high-water mark, read once; the write
-    transaction holds the database, so no one else takes them meanwhile. PostgreSQL:
-    ``nextval`` of the identity's sequence, which hands each number out once.
+    Knowing nothing of a table, PostgreSQL plans a lookup as if a mailbox held a handful
+    of rows and filters all of them instead of using the index; autovacuum would gather
+    statistics a minute or more later, when an initial sync may be over. Statistics of
+    the first batch are enough: the planner scales them to the table's size.
+    """
+    if tx.dialect == "sqlite":
+        return []
+    rows = tx.rows(
+        "SELECT name FROM unnest(?::text[]) AS wanted (name) WHERE NOT EXISTS ("
+        " SELECT 1 FROM pg_stats WHERE schemaname = current_schema() AND tablename = name)",
+        (list(_LOOKUP_TABLES),),
+    )
+    for (table,) in rows:
+        tx.execute(f"ANALYZE {table}")
+    return [table for (table,) in rows]
+
+
+class ConversationNumbers:
+    """The numbers of the conversations one transaction starts: handed out at once while
+    it threads its messages (a later message may name one in a ``[#n]`` token), taken for
+    good in one statement when it writes them (``take``) rather than a round trip each.
+
+    They count on from a guess at the store's next number. On SQLite the guess is right:
+    the write transaction holds the database. On PostgreSQL another writer may take
+    numbers between the guess and ``take``; the batch's numbers then move up to the ones
+    it got, and the only thing read differently than alone is a ``[#n]`` token naming a
+    number the batch was about to hand out itself.
     """
 
-    def __init__(self, tx: Tx):
-        self._tx = tx
-        self._last: int | None = None
+    def __init__(self, first: int):
+        self._first = first
+        self._count = 0
+
+    @classmethod
+    def guess(cls, tx: Tx, above: int) -> ConversationNumbers:
+        """Numbers from the store's next one, all greater than ``above`` (the highest
+        stored number the caller holds), so that none is mistaken for a stored one."""
+        return cls(max(_next_conversation_number(tx), above + 1))
 
     def next(self) -> int:
-        if self._tx.dialect != "sqlite":
-            return self._tx.scalar("SELECT nextval(pg_get_serial_sequence('conversation', 'id'))")
-        if self._last is None:
-            self._last = (
-                self._tx.scalar("SELECT seq FROM sqlite_sequence WHERE name = 'conversation'") or 0
-            )
-        self._last += 1
-        return self._last
+        self._count += 1
+        return self._first + self._count - 1
+
+    def take(self, tx: Tx) -> dict[int, int]:
+        """Reserve as many numbers as were handed out; each handed out → its number for
+        good (itself, unless the guess was overtaken)."""
+        handed = range(self._first, self._first + self._count)
+        return dict(zip(handed, reserve_conversation_numbers(tx, self._count), strict=True))
+
+
+def _next_conversation_number(tx: Tx) -> int:
+    """The number the store is likely to give the next conversation it starts."""
+    if tx.dialect == "sqlite":
+        last = tx.scalar("SELECT seq FROM sqlite_sequence WHERE name = 'conversation'")
+    else:  # NULL while the sequence has handed out nothing
+        last = tx.scalar(
+            "SELECT pg_sequence_last_value(pg_get_serial_sequence('conversation', 'id'))"
+        )
+    return (last or 0) + 1
+
+
+def reserve_conversation_numbers(tx: Tx, count: int) -> list[int]:
+    """``count`` conversation numbers never handed out before, ascending, in one statement,
+    for conversations this transaction inserts under them (``insert_conversations``).
+
+    PostgreSQL takes them from the identity's sequence, which hands each number out once
+    whoever else is writing; the numbers of a transaction that rolls back are not handed
+    out again (a gap). SQLite moves the AUTOINCREMENT high-water mark on, inside the write
+    transaction that holds the database: a rollback moves it back.
+    """
+    if count == 0:
+        return []
+    if tx.dialect == "sqlite":
+        return _advance_sqlite_sequence(tx, "conversation", count)
+    # The sequence's name looked up once, not once a number: half the time of the call.
+    rows = tx.rows(
+        "WITH identity AS MATERIALIZED ("
+        " SELECT pg_get_serial_sequence('conversation', 'id')::regclass AS sequence)"
+        " SELECT nextval(sequence) FROM identity, generate_series(1, ?)",
+        (count,),
+    )
+    return sorted(number for (number,) in rows)
+
+
+def _advance_sqlite_sequence(tx: Tx, table: str, count: int) -> list[int]:
+    """The next ``count`` AUTOINCREMENT ids of ``table``, taken: inserting them later
+    leaves the high-water mark where this puts it."""
+    last = tx.scalar(
+        "UPDATE sqlite_sequence SET seq = seq + ? WHERE name = ? RETURNING seq", (count, table)
+    )
+    if last is None:  # nothing was ever inserted into the table
+        tx.execute("INSERT INTO sqlite_sequence (name, seq) VALUES (?, ?)", (table, count))
+        last = count
+    return list(range(last - count + 1, last + 1))
 
 
 def insert_conversations(tx: Tx, rows: Sequence[Mapping[str, Any]]) -> None:
     """Insert whole conversation rows, ``id`` included (see ConversationNumbers)."""
     for names, group in _by_columns(rows):
-        tx.executemany(
-            f"INSERT INTO conversation ({', '.join(names)}) VALUES ({_marks(names)})",
-            [[row[name] for name in names] for row in group],
-        )
+        tx.insert_rows("conversation", names, [[row[name] for name in names] for row in group])
 
 
 def update_conversations(tx: Tx, changes: Mapping[int, Mapping[str, Any]]) -> None:
@@ -252,8 +333,8 @@ def insert_messages(tx: Tx, rows: Sequence[Mapping[str, Any]]) -> None:
                     value[position], ensure_ascii=False, separators=separators
                 )
         values.append(value)
-    names = ", ".join(f'"{column}"' for column in columns)
-    tx.executemany(f"INSERT INTO message ({names}) VALUES ({_marks(columns)})", values)
+    # Quoted: "references" is a reserved word.
+    tx.insert_rows("message", [f'"{column}"' for column in columns], values)
 
 
 def decode_header_fields(stored: str | None) -> dict[str, str] | None:
@@ -274,7 +355,3 @@ def _by_columns(
 def _chunks(values: Sequence[Any]) -> Iterator[Sequence[Any]]:
     for start in range(0, len(values), IN_LIST_SIZE):
         yield values[start : start + IN_LIST_SIZE]
-
-
-def _marks(values: Sized) -> str:
-    return ", ".join(["?"] * len(values))

@@ -77,6 +77,13 @@ class PostgresDialect(Dialect):
             for row in rows:
                 copy.write_row(row)
 
+    def one_of(self, column: str, values: Sequence[Any]) -> tuple[str, list[Any]]:
+        # One array parameter, not an IN list of hundreds: psycopg prepares a statement
+        # it has run five times, and PostgreSQL's generic plan of a prepared IN list
+        # builds the array anew for every row it filters (a sync batch's lookups went
+        # from a few milliseconds to a few hundred once prepared).
+        return f"{column} = ANY(?)", [list(values)]
+
     def describe_error(self, error: BaseException) -> str:
         # The server's message and detail, without the "LINE 2: ..." excerpt and caret
         # that need the statement beside them to mean anything.

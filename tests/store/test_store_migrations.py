@@ -11,7 +11,7 @@ from supportctl.errors import StoreError
 from supportctl.store import open_store
 from supportctl.store.database import Store
 from supportctl.store.migrations import Migration, discover_migrations
-from tests.store.store_helpers import upgrade_when_all_ready
+from tests.store.store_helpers import run_together, upgrade_when_all_ready
 
 FIRST_UPGRADE = datetime(2026, 3, 19, 6, 30, tzinfo=UTC)
 LATER = datetime(2026, 4, 2, 12, 0, tzinfo=UTC)
@@ -151,19 +151,9 @@ def test_each_migration_commits_alone_and_a_failing_one_leaves_no_trace(
 
 
 def test_two_processes_upgrading_at_once_apply_each_migration_once(store_url: str, spawn) -> None:
-    ready = spawn.Barrier(2)
-    applied = spawn.Queue()
-    upgraders = [
-        spawn.Process(target=upgrade_when_all_ready, args=(store_url, ready, applied))
-        for _ in range(2)
-    ]
-    for upgrader in upgraders:
-        upgrader.start()
-    for upgrader in upgraders:
-        upgrader.join(timeout=30)
+    applied = run_together(spawn, upgrade_when_all_ready, [(store_url,)] * 2, timeout=30)
 
-    assert [upgrader.exitcode for upgrader in upgraders] == [0, 0]
-    assert sorted(applied.get(timeout=5) for _ in upgraders) == [[], MIGRATIONS]
+    assert sorted(applied) == [[], MIGRATIONS]
     with open_store(store_url, upgrade=False) as store:
         assert store.scalar("SELECT count(*) FROM schema_migrations") == LATEST
 

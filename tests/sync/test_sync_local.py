@@ -295,6 +295,18 @@ def test_ticket_token_threads_only_for_the_conversations_customer(setup) -> None
     ]
 
 
+def test_a_ticket_token_can_name_a_conversation_its_own_batch_started(setup) -> None:
+    maildir, config, store = setup  # batches of two: both messages in one
+    deliver(maildir, "INBOX", "1.a", message(1, subject="Where is my order?"))
+    deliver(maildir, "INBOX", "2.b", message(2, subject="[#1] still waiting"))
+
+    result = run_sync(config, store).mailboxes[0]
+
+    assert (result.new_messages, result.conversations_opened) == (2, 1)
+    rows = store.query("SELECT DISTINCT conversation_id FROM message")
+    assert rows == [{"conversation_id": 1}]
+
+
 def test_demo_data_syncs_into_its_planned_conversations(tmp_path: Path) -> None:
     from tests.conftest import REPO
 
