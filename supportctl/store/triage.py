@@ -33,8 +33,12 @@ LIST_COLUMNS = (
     " created_at, updated_at, message_count, first_response_at, resolved_at, sla_policy,"
     " first_response_due, resolution_due, first_response_breached, resolution_breached"
 )
+# Urgent first: the queue's order, in Python and (``_PRIORITY_RANK``) in SQL.
+_RANKS = {"urgent": 0, "high": 1, "normal": 2, "low": 3}
 _PRIORITY_RANK = (
-    "CASE priority WHEN 'urgent' THEN 0 WHEN 'high' THEN 1 WHEN 'normal' THEN 2 ELSE 3 END"
+    "CASE priority "
+    + " ".join(f"WHEN '{name}' THEN {rank}" for name, rank in _RANKS.items())
+    + " END"
 )
 # A target that is still to be met; its due time decides "breaching" and "due within".
 _UNMET_DUES = (
@@ -345,9 +349,6 @@ def rule_subjects_by_id(tx: Tx, conversation_ids: Iterable[int]) -> list[RuleSub
 
 
 _QUEUE_ORDER = f"ORDER BY {_PRIORITY_RANK}, created_at, id"
-
-
-_RANKS = {"urgent": 0, "high": 1, "normal": 2, "low": 3}
 
 
 def unassigned_open(tx: Tx) -> list[RuleSubject]:

@@ -223,7 +223,7 @@ class _Planner:
         """The pool stored under ``key``, made on first use."""
         if key not in self.pools:
             pool = _Pool(key, members, [a for a in members if self.may_work[a]])
-            pool.ready = [a for a in pool.workers if not self._full(a)]
+            self._refresh_ready(pool)
             self.pools[key] = pool
             for agent in members:
                 self.pools_of[agent].append(pool)
@@ -307,7 +307,10 @@ class _Planner:
         self.open_counts[agent] = before + change
         if (before >= limit) != (before + change >= limit):
             for pool in self.pools_of[agent]:
-                pool.ready = [a for a in pool.workers if not self._full(a)]
+                self._refresh_ready(pool)
+
+    def _refresh_ready(self, pool: _Pool) -> None:
+        pool.ready = [a for a in pool.workers if not self._full(a)]
 
 
 def _summarize(refusals: Mapping[str, str]) -> str:
