@@ -162,8 +162,8 @@ def _dump_yaml(data: Any, stream: TextIO) -> None:
 def _render_table(table: Table, stream: TextIO, tz: str) -> None:
     rows = [[_table_value(row.get(column), tz) for column in table.columns] for row in table.rows]
     headers = [table.headers.get(column, column) for column in table.columns]
-    if rows:
-        stream.write(_simple_table(headers, rows) + "\n")
+    # No rows still shows the headings, as csv does: an empty result, not a silent failure.
+    stream.write(_simple_table(headers, rows) + "\n")
 
 
 def _simple_table(headers: list[str], rows: list[list[str]]) -> str:
@@ -182,9 +182,10 @@ def _simple_table(headers: list[str], rows: list[list[str]]) -> str:
     width = len if every_cell.isascii() else _display_width()
     # Left-aligned columns, cells stripped, at least two columns wider than the heading.
     stripped = [[cell.strip() for cell in row] for row in rows]
+    columns = zip(*stripped, strict=True) if stripped else [()] * len(headers)
     widths = [
-        max(width(heading) + 2, *map(width, cells))
-        for heading, cells in zip(headers, zip(*stripped, strict=True), strict=True)
+        max([width(heading) + 2, *map(width, cells)])
+        for heading, cells in zip(headers, columns, strict=True)
     ]
 
     def line(cells: Sequence[str]) -> str:

@@ -44,7 +44,7 @@ _CELL = st.lists(_PIECES, max_size=4).map("".join)
 def _tables(draw: st.DrawFn) -> tuple[list[str], list[list[str]]]:
     width = draw(st.integers(min_value=1, max_value=5))
     headers = draw(st.lists(_CELL, min_size=width, max_size=width))
-    rows = draw(st.lists(st.lists(_CELL, min_size=width, max_size=width), min_size=1, max_size=4))
+    rows = draw(st.lists(st.lists(_CELL, min_size=width, max_size=width), max_size=4))
     return headers, rows
 
 

@@ -95,13 +95,16 @@ def _render(app: App, columns: tuple[str, ...], outcomes: list[Any]) -> None:
     """One row per change (each has ``outcome`` and ``as_row()``), and a count of each
     outcome on stderr. Past ``SUMMARY_ABOVE`` changes the table format sums them up by
     everything but the conversation and the reason (10,000 rows are for scripts, and
-    cron would mail them all); the other formats still write each one."""
+    cron would mail them all); the other formats still write each one. With nothing
+    to do the table format writes nothing at all, so that cron mails only news."""
     from collections import Counter
 
     from supportctl.render import Table, summary_of
 
     counts = Counter(outcome.outcome for outcome in outcomes)
     app.info(", ".join(f"{o}: {n}" for o, n in sorted(counts.items())) or "nothing to do")
+    if not outcomes and app.output_format == "table":
+        return
     table = Table(columns=columns, rows=(outcome.as_row() for outcome in outcomes))
     if len(outcomes) > SUMMARY_ABOVE:
         summary = summary_of(

@@ -55,6 +55,15 @@ def test_list_pages_with_a_hint_on_stderr(run: Run, config: str) -> None:
     assert last.stderr == ""
 
 
+def test_list_with_no_match_shows_the_headings_alone(run: Run, config: str) -> None:
+    result = run("-c", config, "conversations", "list", "--tag", "no-such-tag", env=ENV)
+    assert result.exit_code == 0
+    headings, rule = result.stdout.splitlines()
+    assert headings.split()[:3] == ["id", "status", "priority"]
+    assert set(rule) == {"-", " "}
+    assert result.stderr == ""
+
+
 def test_list_jsonl_streams_every_row_with_filters(run: Run, config: str) -> None:
     result = run(
         "-c",
