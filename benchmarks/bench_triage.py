@@ -73,6 +73,16 @@ PRIORITIES = ("low", "normal", "normal", "normal", "high", "urgent")
 TAGS = ("refund", "invoice", "vip", "delivery", "login", "arabic", "bug", "stale")
 UNASSIGNED_IDS = "SELECT id FROM conversation WHERE status = 'open' AND assignee IS NULL"
 SUBJECT_WORDS = ("refund", "invoice", "order", "password", "delivery", "contract", "bug")
+# What ``assign auto`` must read before it can choose, at the least, for these routes:
+# the conversations' own fields, their tags and their inbound messages' subjects.
+CANDIDATE_READS = (
+    "SELECT id, mailbox, channel, priority, created_at FROM conversation"
+    " WHERE status = 'open' AND assignee IS NULL",
+    "SELECT conversation_id, tag FROM conversation_tag"
+    f" WHERE conversation_id IN ({UNASSIGNED_IDS})",
+    "SELECT conversation_id, subject FROM message WHERE direction = 'inbound'"
+    f" AND conversation_id IN ({UNASSIGNED_IDS})",
+)
 
 
 def config_text(store_url: str) -> str:
@@ -191,11 +201,13 @@ def fill_store(path: Path, count: int, *, open_share: float, seed: int) -> None:
     connection.close()
 
 
-def floor_seconds(path: Path, *, with_events: bool = False) -> float:
+def floor_seconds(path: Path, *, with_events: bool = False, with_reads: bool = False) -> float:
     """One transaction writing precomputed assignees to every unassigned open row, on a
     connection set up as the store sets up its own, closed inside the timing; with
     ``with_events``, also the event row issue 5 asks for of each change (precomputed,
-    written 100 rows to an INSERT)."""
+    written 100 rows to an INSERT); with ``with_reads`` as well, first the reads of what
+    the routes look at (``CANDIDATE_READS``): the store's share of any ``assign auto``,
+    with no routing or planning at all."""
     connection = sqlite3.connect(path, isolation_level=None)
     connection.execute("PRAGMA synchronous = NORMAL")  # as the store opens it
     ids = [row[0] for row in connection.execute(UNASSIGNED_IDS)]
@@ -210,10 +222,12 @@ def floor_seconds(path: Path, *, with_events: bool = False) -> float:
             " VALUES " + ", ".join(["(?, ?, ?, ?, ?, ?, ?)"] * len(chunk)),
             [value for agent, number in chunk for value in _event(agent, number)],
         )
-        for chunk in (chunks if with_events else [])
+        for chunk in (chunks if with_events or with_reads else [])
     ]
     started = time.perf_counter()
     connection.execute("BEGIN IMMEDIATE")
+    for sql in CANDIDATE_READS if with_reads else ():
+        connection.execute(sql).fetchall()
     connection.executemany("UPDATE conversation SET assignee = ? WHERE id = ?", assignees)
     for sql, params in inserts:
         connection.execute(sql, params)
@@ -244,6 +258,7 @@ class Figures:
     idle_assign: float  # assign auto with nothing to assign
     floor: float
     audited_floor: float  # the floor plus an event row per change
+    store_share: float  # and the reads of the candidates before it
     assign: float
     assigned: int
     listing: float
@@ -267,12 +282,14 @@ def measure(workdir: Path, assign_count: int, list_count: int, runs: int) -> Fig
     list_argv = [*supportctl, "-c", str(list_config), "conversations", "list", "--status", "open"]
     wall(list_argv, env)  # warm the page cache and the interpreter's imports
     assign_argv = [*supportctl, "-c", str(assign_config), "assign", "auto"]
-    startups, idles, floors, audited, assigns, listings = [], [], [], [], [], []
+    startups, idles, floors, audited, shares, assigns, listings = [], [], [], [], [], [], []
     for _ in range(runs):
         shutil.copy(base, run_store)
         floors.append(floor_seconds(run_store))
         shutil.copy(base, run_store)
         audited.append(floor_seconds(run_store, with_events=True))
+        shutil.copy(base, run_store)
+        shares.append(floor_seconds(run_store, with_reads=True))
         shutil.copy(base, run_store)
         assigns.append(wall(assign_argv, env))
         walls = median_walls(
@@ -294,6 +311,7 @@ def measure(workdir: Path, assign_count: int, list_count: int, runs: int) -> Fig
         idle_assign=statistics.median(idles),
         floor=statistics.median(floors),
         audited_floor=statistics.median(audited),
+        store_share=statistics.median(shares),
         assign=statistics.median(assigns),
         assigned=assigned,
         listing=statistics.median(listings),
@@ -304,6 +322,7 @@ def measure(workdir: Path, assign_count: int, list_count: int, runs: int) -> Fig
 class PostgresFigures:
     idle_assign: float
     floor: float
+    store_share: float  # the candidate reads, the floor's UPDATE and the events
     assign: float
 
 
@@ -319,17 +338,20 @@ def measure_postgres(url: str, base: Path, config: Path, runs: int) -> PostgresF
     _copy_rows(base, url)
     config.write_text(config_text(url), encoding="utf-8")
     assign_argv = [*supportctl, "-c", str(config), "assign", "auto"]
-    floors, assigns, idles = [], [], []
+    floors, shares, assigns, idles = [], [], [], []
     with psycopg.connect(url, autocommit=True) as admin:
         for _ in range(runs):
             _unassign(admin)
             floors.append(_floor_postgres(url))
+            _unassign(admin)
+            shares.append(_floor_postgres(url, store_share=True))
             _unassign(admin)
             assigns.append(wall(assign_argv, env))
             idles.append(wall(assign_argv, env))  # all assigned: nothing to do
     return PostgresFigures(
         idle_assign=statistics.median(idles),
         floor=statistics.median(floors),
+        store_share=statistics.median(shares),
         assign=statistics.median(assigns),
     )
 
@@ -368,21 +390,34 @@ def _unassign(admin: Any) -> None:
     admin.execute("VACUUM ANALYZE event")
 
 
-def _floor_postgres(url: str) -> float:
+def _floor_postgres(url: str, *, store_share: bool = False) -> float:
+    """The floor's one UPDATE on PostgreSQL; with ``store_share``, first the candidate
+    reads and then the events too, in one INSERT over arrays as the UPDATE."""
     import psycopg
 
     with psycopg.connect(url) as connection:
         ids = [row[0] for row in connection.execute(UNASSIGNED_IDS)]
-        assignees = [(f"a{number % AGENTS:02}", number) for number in ids]
+        assignees = [f"a{number % AGENTS:02}" for number in ids]
+        rows = [_event(agent, number) for agent, number in zip(assignees, ids, strict=True)]
+        events = [[row[column] for row in rows] for column in range(len(rows[0]))]
         connection.commit()
         started = time.perf_counter()
+        for sql in CANDIDATE_READS if store_share else ():
+            connection.execute(sql).fetchall()
         # One statement over two arrays: three times faster here than executemany's
         # statement per row, so the stricter floor.
         connection.execute(
             "UPDATE conversation c SET assignee = v.assignee"
             " FROM unnest(%s::bigint[], %s::text[]) AS v(id, assignee) WHERE c.id = v.id",
-            ([number for _, number in assignees], [agent for agent, _ in assignees]),
+            (ids, assignees),
         )
+        if store_share:
+            connection.execute(
+                "INSERT INTO event (conversation_id, at, actor, kind, old_value, new_value,"
+                " reason) SELECT * FROM unnest(%s::bigint[], %s::bigint[], %s::text[],"
+                " %s::text[], %s::text[], %s::text[], %s::text[])",
+                events,
+            )
         connection.commit()
     return time.perf_counter() - started
 
@@ -403,6 +438,10 @@ def report(figures: Figures, assign_count: int, list_count: int, runs: int) -> b
     print(
         f"           the same UPDATE and an event per row   {figures.audited_floor * ms:8.1f} ms"
         f" = {figures.audited_floor / floor:.2f} x floor (what every change must write)"
+    )
+    print(
+        f"           and the reads of the candidates first  {figures.store_share * ms:8.1f} ms"
+        f" = {figures.store_share / floor:.2f} x floor (the store's share alone, no planning)"
     )
     print(
         f"assign     supportctl assign auto ({figures.assigned:,} assigned)"
@@ -429,6 +468,10 @@ def report(figures: Figures, assign_count: int, list_count: int, runs: int) -> b
 def report_postgres(figures: PostgresFigures, startup: float, assign_count: int) -> None:
     ms, floor = 1000, figures.floor
     print(f"postgres   one UPDATE of {assign_count:,} rows, precomputed  {floor * ms:8.1f} ms")
+    print(
+        f"           with the candidate reads and events    {figures.store_share * ms:8.1f} ms"
+        f" = {figures.store_share / floor:.2f} x floor (the store's share alone)"
+    )
     print(f"           supportctl assign auto, nothing to do   {figures.idle_assign * ms:8.1f} ms")
     print(f"           supportctl assign auto                  {figures.assign * ms:8.1f} ms")
     for name, fixed in (("--version", startup), ("idle run", figures.idle_assign)):
