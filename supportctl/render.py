@@ -160,7 +160,7 @@ def _dump_yaml(data: Any, stream: TextIO) -> None:
 
 
 def _render_table(table: Table, stream: TextIO, tz: str) -> None:
-    rows = [[_table_value(row.get(column), tz) for column in table.columns] for row in table.rows]
+    rows = [[table_value(row.get(column), tz) for column in table.columns] for row in table.rows]
     headers = [table.headers.get(column, column) for column in table.columns]
     # No rows still shows the headings, as csv does: an empty result, not a silent failure.
     stream.write(_simple_table(headers, rows) + "\n")
@@ -228,7 +228,7 @@ def _render_markdown(table: Table, stream: TextIO, tz: str) -> None:
     headers = [table.headers.get(column, column) for column in table.columns]
     stream.write(_markdown_row(headers) + "\n" + _markdown_row(["---"] * len(headers)) + "\n")
     for row in table.rows:
-        cells = [_table_value(row.get(column), tz) for column in table.columns]
+        cells = [table_value(row.get(column), tz) for column in table.columns]
         stream.write(_markdown_row(cells) + "\n")
 
 
@@ -256,7 +256,8 @@ def _zone(tz: str) -> Any:
     return pytz.timezone(tz)
 
 
-def _table_value(value: Any, tz: str) -> str:
+def table_value(value: Any, tz: str) -> str:
+    """``value`` as a table cell: instants in ``tz``, lists joined, None empty."""
     if value is None:
         return ""
     if isinstance(value, datetime):

@@ -124,8 +124,9 @@ def show(app: App, conversation: str) -> None:
     """Show conversation ID: header, participants, SLA state, messages and events."""
     from dataclasses import asdict
 
-    from supportctl.render import Document
+    from supportctl.render import ByFormat, Document
     from supportctl.triage.manual import parse_ids
+    from supportctl.triage.readable import conversation_text
     from supportctl.triage.views import conversation_detail
 
     (number,) = parse_ids([conversation])
@@ -133,7 +134,9 @@ def show(app: App, conversation: str) -> None:
     team_addresses = [a for m in config.mailboxes for a in m.addresses]
     team_addresses += [agent.email for agent in config.team if agent.email]
     detail = conversation_detail(app.store, number, app.now(), team_addresses)
-    app.render(Document(_localized(asdict(detail), app.viewer_timezone())))
+    tz = app.viewer_timezone()
+    document = Document(_localized(asdict(detail), tz))
+    app.render(ByFormat(document, {"table": lambda: conversation_text(detail, tz)}))
 
 
 @click.group()
@@ -148,11 +151,14 @@ def customer_show(app: App, email: str) -> None:
     """Every conversation of customer EMAIL with counts and response times."""
     from dataclasses import asdict
 
-    from supportctl.render import Document
+    from supportctl.render import ByFormat, Document
+    from supportctl.triage.readable import customer_text
     from supportctl.triage.views import customer_report
 
     report = customer_report(app.store, email)
-    app.render(Document(_localized(asdict(report), app.viewer_timezone())))
+    tz = app.viewer_timezone()
+    document = Document(_localized(asdict(report), tz))
+    app.render(ByFormat(document, {"table": lambda: customer_text(report, tz)}))
 
 
 def _localized(value: Any, timezone: str) -> Any:

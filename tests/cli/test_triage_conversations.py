@@ -114,6 +114,34 @@ def test_show_and_customer(run: Run, config: str) -> None:
     assert detail["sla"]["first_response"] == "overdue by 1h"
     missing = run("-c", config, "conversations", "show", "77", env=ENV)
     assert (missing.exit_code, missing.stderr) == (2, "supportctl: error: no conversation #77\n")
-    customer = run("-c", config, "customer", "show", "Amal@Example.org", env=ENV)
+    customer = run(
+        "-c", config, "--format", "yaml", "customer", "show", "Amal@Example.org", env=ENV
+    )
     assert customer.exit_code == 0
     assert "conversations: 1\nby_status:\n  closed: 1\n" in customer.stdout
+
+
+def test_show_and_customer_read_as_pages_in_the_table_format(run: Run, config: str) -> None:
+    shown = run("-c", config, "conversations", "show", "5", env=ENV)
+    assert shown.exit_code == 0
+    lines = shown.stdout.splitlines()
+    assert lines[0] == "#5  Order 5"
+    fields = dict(line.split(maxsplit=1) for line in lines[2:6])
+    assert fields == {
+        "status": "open",
+        "priority": "normal",
+        "assignee": "nobody",
+        "tags": "refund",
+    }
+    assert "  resolved        -" in lines
+    sla = lines.index("SLA:")
+    assert lines[sla + 3].split("  ")[0] == "first response"
+    assert lines[sla + 3].endswith("overdue by 1h")
+    assert "messages:" in lines and "events:" in lines
+    customer = run("-c", config, "customer", "show", "amal@example.org", env=ENV)
+    page = customer.stdout.splitlines()
+    assert page[0] == "amal@example.org"
+    assert "  by status       closed 1" in page
+    assert "  first response  none yet" in page
+    history = page.index("conversations:")
+    assert page[history + 3].split()[:2] == ["6", "closed"]
