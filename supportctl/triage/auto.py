@@ -316,15 +316,18 @@ def load_facts(
     tags = {id_: frozenset(names) for id_, names in queries.tags_of(tx, scope).items()}
     messages = queries.inbound_messages(tx, scope, fields) if fields else {}
     no_tags: frozenset[str] = frozenset()
+    make = ConversationFacts._make  # a tuple in field order: no keyword handling per row
     return [
-        ConversationFacts(
-            id_,
-            mailbox,
-            channel,
-            priority,
-            created_at,
-            tags.get(id_, no_tags),
-            tuple(messages.get(id_, ())),
+        make(
+            (
+                id_,
+                mailbox,
+                channel,
+                priority,
+                created_at,
+                tags.get(id_, no_tags),
+                tuple(messages.get(id_, ())),
+            )
         )
         for id_, mailbox, channel, priority, created_at, _ in subjects
     ]

@@ -40,12 +40,13 @@ class Matcher:
 
     def __init__(self, conversations: Iterable[ConversationFacts]):
         self._by_id = {facts.id: facts for facts in conversations}
+        self._ids = frozenset(self._by_id)
         # Field name → value → ids of the conversations holding it, built on first use.
         self._indexes: dict[str, dict[str, set[int]]] = {}
 
     def ids(self) -> set[int]:
         """Every conversation's id."""
-        return set(self._by_id)
+        return set(self._ids)
 
     def facts(self, conversation: int) -> ConversationFacts:
         return self._by_id[conversation]
@@ -55,12 +56,16 @@ class Matcher:
     ) -> set[int]:
         """Ids of the conversations (of ``among``, default all) that satisfy ``condition``
         at ``now`` (epoch seconds)."""
-        left = set(self._by_id if among is None else among)
-        for name, wanted in _indexed_fields(condition):
-            if wanted and left:
-                index = self._index(name)
-                left &= set().union(*(index.get(value, ()) for value in wanted))
         by_id = self._by_id
+        scope = self._ids if among is None else among
+        left: set[int] | None = None  # None: no conversation field asked yet
+        for name, wanted in _indexed_fields(condition):
+            if wanted:
+                index = self._index(name)
+                holders = set().union(*(index.get(value, ()) for value in wanted))
+                # From the holders' side: a field's few holders, not every id copied.
+                left = holders & (scope if left is None else left)
+        left = set(scope) if left is None else left
         if condition.older_than is not None and left:
             born_before = now - condition.older_than.total_seconds
             left = {id_ for id_ in left if by_id[id_].created_at <= born_before}

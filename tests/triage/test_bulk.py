@@ -12,6 +12,7 @@ from pathlib import Path
 from supportctl.store import triage as queries
 from supportctl.store.database import Store
 from supportctl.triage.auto import load_facts
+from supportctl.triage.facts import MessageFacts
 from tests.conftest import Run
 from tests.triage.seed import EPOCH_NOW, NOW, add_conversation, write_config
 
@@ -37,6 +38,29 @@ def test_facts_of_a_selection_are_the_facts_read_by_id(store: Store) -> None:
     tag_sets = {frozenset(), frozenset({"vip"}), frozenset({"vip", "billing"})}
     assert {fact.tags for fact in selected} == tag_sets
     assert selected[0].messages[1].language == "ar" and selected[0].messages[1].text == ""
+
+
+def test_messages_carry_the_fields_asked_for_and_defaults_elsewhere(store: Store) -> None:
+    number = add_conversation(
+        store,
+        messages=(
+            {
+                "subject": "Refund",
+                "from_address": "amal@example.org",
+                "cc_addresses": "a@x.org,b@x.org",
+                "header_fields": '{"x-priority": "1"}',
+            },
+        ),
+    )
+    fields = frozenset({"from_address", "cc_addresses", "header_fields"})
+    with store.transaction(readonly=True) as tx:
+        (message,) = queries.inbound_messages(tx, [number], fields)[number]
+        (plain,) = queries.inbound_messages(tx, [number], {"subject"})[number]
+    assert message.from_address == "amal@example.org"
+    assert message.cc == ("a@x.org", "b@x.org")
+    assert message.header("x-priority") == "1"
+    assert (message.subject, message.to_addresses, message.message_id) == ("", None, None)
+    assert plain == MessageFacts(subject="Refund")
 
 
 def test_events_keep_their_order_across_statements(store: Store) -> None:
