@@ -32,7 +32,11 @@ STATUSES = ("open", "pending", "closed")
 PRIORITIES = ("low", "normal", "high", "urgent")
 CHANGE_COLUMNS = ("conversation", "field", "from", "to", "outcome")
 # A tag is written like the config's names (and so like the tags rules add).
-_TAG = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.-]*")
+# A tag is one word in any script (Arabic tags are as common as English ones here): no
+# space (events keep a set of tags space-separated), no comma (tables list them comma-
+# separated), and no leading + or - (which add and remove it on the command line). The
+# config schema's "tag" pattern is the same.
+TAG = re.compile(r"[^\s,+\-\x00-\x1f\x7f][^\s,\x00-\x1f\x7f]*")
 _ID = re.compile(r"#?(\d+)")
 # Each attempt loses only to a writer that committed in between; five in a row means
 # something rewrites the conversation in a loop.
@@ -175,10 +179,10 @@ def change_tags(
     """Add and remove tags; one ``tags`` event per conversation with the whole set
     before and after (space-separated, sorted)."""
     for tag in (*add, *remove):
-        if not _TAG.fullmatch(tag):
+        if not TAG.fullmatch(tag):
             raise UsageError(
                 f"{tag!r} is not a tag",
-                hint="letters, digits, '_', '.', '-'; +tag adds, -tag removes",
+                hint="a tag is one word (any script), with no comma; +tag adds, -tag removes",
             )
     if not add and not remove:
         raise UsageError("no tags given", hint="+tag adds a tag, -tag removes one")

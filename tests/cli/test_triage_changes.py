@@ -73,6 +73,9 @@ def test_assign_by_hand_and_from_a_listing(run: Run, setup: tuple[str, Store]) -
         (("status", "1", "2", "done"), "unknown status 'done' (use one of: open, pending, closed)"),
         (("priority", "1", "asap"), "unknown priority 'asap'"),
         (("tag", "1", "+a b"), "'a b' is not a tag"),
+        (("tag", "1", "+a,b"), "'a,b' is not a tag"),
+        (("tag", "1", "++vip"), "'+vip' is not a tag"),
+        (("tag", "1", "+"), "'' is not a tag"),
         (("tag", "1"), "no tags given"),
     ],
 )
@@ -93,6 +96,21 @@ def test_tags_with_a_dash_are_removals_not_options(run: Run, setup) -> None:
     assert run("-c", config, "tag", "--help").stdout.startswith(
         "Usage: supportctl tag [OPTIONS] [ID]... [+TAG|-TAG]...\n"
     )
+
+
+def test_tags_are_words_of_any_script(run: Run, setup) -> None:
+    config, store = setup
+    result = run("-c", config, "tag", "1", "+استرداد", "+late-delivery", "+vip.2", env=ENV)
+    assert result.exit_code == 0, result.stderr
+    after = "billing late-delivery vip.2 استرداد"
+    assert events(store, 1) == [(1, "layla", "tags", "billing", after)]
+    listed = run(
+        "-c", config, "--format", "jsonl", "conversations", "list", "--tag", "استرداد", env=ENV
+    )
+    assert [json.loads(line)["id"] for line in listed.stdout.splitlines()] == [1]
+    removed = run("-c", config, "tag", "1", "-استرداد", env=ENV)
+    assert removed.exit_code == 0, removed.stderr
+    assert events(store, 1)[-1] == (1, "layla", "tags", after, "billing late-delivery vip.2")
 
 
 def test_status_priority_and_dry_run(run: Run, setup) -> None:

@@ -88,10 +88,15 @@ def test_keywords_follow_assignee_tags_and_status(imap_sync: ImapSync) -> None:
     conversation = conversation_of(imap_sync, first)
     assert conversation_of(imap_sync, second) == conversation != conversation_of(imap_sync, other)
     assign(store, config, [conversation], "omar", actor="test", now=NOW)
-    change_tags(store, config, [conversation], ["refund"], [], actor="test", now=NOW)
+    change_tags(store, config, [conversation], ["refund", "استرداد"], [], actor="test", now=NOW)
 
-    assert counts(writeback(config, store)) == ("ok", 3, 7, 1)
-    ours = {"$support_status_open", "$support_assignee_omar", "$support_tag_refund"}
+    assert counts(writeback(config, store)) == ("ok", 3, 9, 1)
+    ours = {
+        "$support_status_open",
+        "$support_assignee_omar",
+        "$support_tag_refund",
+        "$support_tag_&d8a7d8b3d8aad8b1d8afd8a7d8af-",  # استرداد
+    }
     assert server_flags(imap_sync, [first, second, other]) == {
         first: {"\\Seen", "todo"} | ours,
         second: ours,

@@ -5,11 +5,13 @@ from __future__ import annotations
 
 import pytest
 
+from supportctl.config import load_schema
 from supportctl.config.model import Config
 from supportctl.errors import NotFoundError, UsageError
 from supportctl.store import triage as queries
 from supportctl.store.database import Store
 from supportctl.triage.manual import (
+    TAG,
     Change,
     assign,
     change_tags,
@@ -129,3 +131,7 @@ def test_ids_from_arguments_and_lines() -> None:
 def queries_tags(store: Store, conversation: int) -> list[str]:
     with store.transaction(readonly=True) as tx:
         return queries.tags_of(tx, [conversation]).get(conversation, [])
+
+
+def test_the_command_line_and_the_config_schema_agree_on_what_a_tag_is() -> None:
+    assert load_schema()["$defs"]["tag"]["pattern"] == f"^{TAG.pattern}$"
