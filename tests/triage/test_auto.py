@@ -3,11 +3,16 @@ events, the round-robin pointer kept across runs, hand-on, escalation, fallback.
 
 from __future__ import annotations
 
+import gc
 import json
 from datetime import timedelta
 from pathlib import Path
 
+import pytest
+
 from supportctl.config.model import Config
+from supportctl.errors import StoreError
+from supportctl.store import open_store
 from supportctl.store.database import Store
 from supportctl.triage.auto import assign_auto, tag_auto
 from tests.triage.seed import (
@@ -176,3 +181,22 @@ def test_tag_auto_matches_any_header_field_sync_kept(
     ]
     untouched = "SELECT tag FROM conversation_tag WHERE conversation_id IN (?, ?)"
     assert store.query(untouched, (normal, split)) == []
+
+
+def test_the_cycle_collector_is_as_it_was_after_a_run(
+    store: Store, store_url: str, config: Config
+) -> None:
+    add_conversation(store)
+    assign_auto(config, store, now=NOW)
+    assert gc.isenabled()
+    store.close()
+    with pytest.raises(StoreError):  # a run that fails inside puts it back too
+        assign_auto(config, store, now=NOW)
+    assert gc.isenabled()
+    gc.disable()
+    try:
+        with open_store(store_url) as again:
+            assign_auto(config, again, now=NOW, dry_run=True)
+        assert not gc.isenabled()  # a caller who turned it off keeps it off
+    finally:
+        gc.enable()
