@@ -31,7 +31,6 @@ from supportctl.store.database import Row, Store, Tx
 STATUSES = ("open", "pending", "closed")
 PRIORITIES = ("low", "normal", "high", "urgent")
 CHANGE_COLUMNS = ("conversation", "field", "from", "to", "outcome")
-# A tag is written like the config's names (and so like the tags rules add).
 # A tag is one word in any script (Arabic tags are as common as English ones here): no
 # space (events keep a set of tags space-separated), no comma (tables list them comma-
 # separated), and no leading + or - (which add and remove it on the command line). The
